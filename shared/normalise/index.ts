@@ -1,0 +1,111 @@
+import { ValidationError } from '../errors.ts';
+import { normaliseCloudTrail } from './cloudtrail.ts';
+import { normaliseGeneric } from './generic.ts';
+import { normaliseGitHubAudit } from './github.ts';
+import { normaliseGuardDuty } from './guardduty.ts';
+import { normaliseOkta } from './okta.ts';
+import { normaliseSecurityHub } from './securityhub.ts';
+import { fail, type NormaliseContext, type NormaliseResult, type Normaliser, type SourceKind } from './types.ts';
+
+export type { NormaliseContext, NormaliseResult, NormalisedEvent, SourceKind } from './types.ts';
+
+/** Upper bound on records taken from one `{"Records": [...]}` or `findings` array, so one object cannot starve a batch. */
+export const MAX_RECORDS_PER_OBJECT = 100_000;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * EventBridge `detail-type` → the normaliser for its `detail`. The four default-bus types are the
+ * ones the compute stack subscribes to; the partner and webhook types are the custom bus's.
+ */
+const BY_DETAIL_TYPE: Record<string, [SourceKind, Normaliser]> = {
+  'AWS API Call via CloudTrail': ['cloudtrail', normaliseCloudTrail],
+  'AWS Console Sign In via CloudTrail': ['cloudtrail', normaliseCloudTrail],
+  'AWS Service Event via CloudTrail': ['cloudtrail', normaliseCloudTrail],
+  'GuardDuty Finding': ['guardduty', normaliseGuardDuty],
+  // Okta's EventBridge partner source publishes System Log events under this detail-type.
+  SystemLog: ['okta', normaliseOkta],
+  'GitHub Audit Log Event': ['github', normaliseGitHubAudit],
+};
+
+/** True for an EventBridge envelope (version/id/detail-type/source/detail). */
+export const isEventBridgeEnvelope = (v: Record<string, unknown>): boolean =>
+  typeof v['detail-type'] === 'string' && typeof v.source === 'string' && 'detail' in v;
+
+/** Classifies a bare record by the fields each source always sets. Order matters: most specific first. */
+export function classify(record: Record<string, unknown>): [SourceKind, Normaliser] {
+  const has = (k: string) => k in record;
+  if ((has('eventSource') && has('eventName')) || (has('eventsource') && has('eventname'))) {
+    return ['cloudtrail', normaliseCloudTrail];
+  }
+  if (has('SchemaVersion') && has('ProductArn') && has('AwsAccountId')) return ['securityhub', normaliseSecurityHub];
+  if (has('schemaVersion') && has('type') && has('service') && (has('accountId') || has('arn'))) {
+    return ['guardduty', normaliseGuardDuty];
+  }
+  if (has('eventType') && has('published') && (has('actor') || has('uuid'))) return ['okta', normaliseOkta];
+  if (has('action') && (has('actor') || has('@timestamp') || has('created_at') || has('_document_id'))) {
+    return ['github', normaliseGitHubAudit];
+  }
+  return ['generic', normaliseGeneric];
+}
+
+/**
+ * Normalises anything Vigil receives: a bare record, an EventBridge envelope, an S3 delivery
+ * file `{"Records": [...]}`, or a Security Hub envelope with several findings. Returns one
+ * result per contained record; never throws.
+ */
+export function normalise(input: unknown, ctx: NormaliseContext): NormaliseResult[] {
+  try {
+    return normaliseUnsafe(input, ctx);
+  } catch (e) {
+    // Normalisers are total; reaching here is a bug, but the record is still kept, with the reason.
+    const reason = e instanceof Error ? e.message : String(e);
+    return [fail('unknown', new ValidationError(`normaliser crashed: ${reason}`, 'normalise'), input)];
+  }
+}
+
+function normaliseUnsafe(input: unknown, ctx: NormaliseContext): NormaliseResult[] {
+  if (!isObject(input)) {
+    const got = Array.isArray(input) ? 'array' : input === null ? 'null' : typeof input;
+    return [fail('unknown', new ValidationError(`expected a JSON object, got ${got}`, 'normalise'), input)];
+  }
+  if (Object.keys(input).length === 0) {
+    return [fail('unknown', new ValidationError('empty object: no fields to normalise', 'normalise'), input)];
+  }
+  if (Array.isArray(input.Records)) {
+    return input.Records.slice(0, MAX_RECORDS_PER_OBJECT).flatMap((r) => normaliseUnsafe(r, ctx));
+  }
+  if (isEventBridgeEnvelope(input)) return normaliseEnvelope(input, ctx);
+  const [, normaliser] = classify(input);
+  return [normaliser(input, ctx)];
+}
+
+function normaliseEnvelope(envelope: Record<string, unknown>, ctx: NormaliseContext): NormaliseResult[] {
+  const detailType = envelope['detail-type'] as string;
+  const detail = envelope.detail;
+  if (detailType === 'Security Hub Findings - Imported') {
+    const findings = isObject(detail) ? detail.findings : undefined;
+    if (!Array.isArray(findings) || findings.length === 0) {
+      return [
+        fail(
+          'securityhub',
+          new ValidationError('Security Hub envelope without a findings array', 'normalise.securityhub'),
+          envelope,
+        ),
+      ];
+    }
+    return findings.slice(0, MAX_RECORDS_PER_OBJECT).map((f) => normaliseSecurityHub(f, ctx));
+  }
+  const known = BY_DETAIL_TYPE[detailType];
+  if (known) return [known[1](detail, ctx)];
+  // Partner buses name their sources `aws.partner/<vendor>/...`; recognise Okta and GitHub by that too.
+  const source = envelope.source as string;
+  if (source.startsWith('aws.partner/okta.com')) return [normaliseOkta(detail, ctx)];
+  if (source.startsWith('vigil.ingest.github')) return [normaliseGitHubAudit(detail, ctx)];
+  if (isObject(detail)) {
+    const [, normaliser] = classify(detail);
+    return [normaliser(detail, ctx)];
+  }
+  return [normaliseGeneric(envelope, ctx)];
+}
