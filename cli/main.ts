@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { benchCommand } from './commands/bench.ts';
+import { demoCommand } from './commands/demo.ts';
+import { detectCommand } from './commands/detect.ts';
+import { normaliseCommand } from './commands/normalise.ts';
+
+const USAGE = `usage: vigil <command> [options]
+
+commands:
+  demo                 run the local SOC on a built-in attack story (no AWS account needed)
+  normalise FILE       NDJSON events → one OCSF event (or {"line","error"}) per input line
+  detect FILE          NDJSON events → normalise + detect, one result line per input line
+  bench                throughput against bare JSON.parse of the same stream
+                       [--events N] [--file FILE] [--rounds N] [--json]
+
+FILE may be - for standard input. Input lines may be raw records, EventBridge envelopes,
+S3 delivery files {"Records": [...]}, or {"event": ...} wrappers.`;
+
+class UsageError extends Error {}
+
+const positiveInt = (name: string, value: string | undefined, fallback: number): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} takes a positive whole number, got "${value}"`);
+  return n;
+};
+
+const oneFile = (positionals: string[], command: string): string => {
+  const [file, ...rest] = positionals;
+  if (!file || rest.length > 0) throw new UsageError(`vigil ${command} takes exactly one FILE (or - for stdin)`);
+  return file;
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'normalise':
+      case 'normalize':
+        return await normaliseCommand(oneFile(parseArgs({ args: rest, allowPositionals: true }).positionals, command));
+      case 'detect':
+        return await detectCommand(oneFile(parseArgs({ args: rest, allowPositionals: true }).positionals, command));
+      case 'bench': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            events: { type: 'string' },
+            file: { type: 'string' },
+            rounds: { type: 'string' },
+            json: { type: 'boolean', default: false },
+          },
+        });
+        return await benchCommand({
+          events: positiveInt('events', values.events, 100_000),
+          rounds: positiveInt('rounds', values.rounds, 5),
+          json: values.json ?? false,
+          ...(values.file ? { file: values.file } : {}),
+        });
+      }
+      case 'demo': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { 'exit-after-replay': { type: 'boolean', default: false } },
+        });
+        return await demoCommand({ exitAfterReplay: values['exit-after-replay'] ?? false });
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    // parseArgs reports unknown options with ERR_PARSE_ARGS_* codes: those are usage errors too.
+    const code = (e as { code?: string }).code ?? '';
+    if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`vigil: ${(e as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (code === 'ENOENT') {
+      process.stderr.write(`vigil: ${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,93 @@
+import type { NormalisedEvent } from '../normalise/types.ts';
+import { entitiesOf } from './entities.ts';
+import type { Detection, DetectionContext, Signal } from './types.ts';
+
+/** The key a detection's `triggers` refer to, read from the raw record of each source. */
+export function triggerKey(ev: NormalisedEvent): string | undefined {
+  const raw = ev.raw as Record<string, unknown> | null;
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const key =
+    ev.source === 'cloudtrail'
+      ? (raw.eventName ?? raw.eventname)
+      : ev.source === 'okta'
+        ? raw.eventType
+        : ev.source === 'github'
+          ? raw.action
+          : undefined;
+  return typeof key === 'string' ? key : undefined;
+}
+
+export interface DetectionEngine {
+  /** Runs every applicable detection on one event; a detection that throws is reported, not fatal. */
+  run(ev: NormalisedEvent, ctx: DetectionContext): Signal[];
+  readonly detections: readonly Detection[];
+  /** Detection ids that threw, with the count, since the engine was built (a bug to surface, not hide). */
+  readonly faults: Map<string, number>;
+}
+
+/**
+ * Builds the per-source, per-trigger index once, so each event meets only the handful of
+ * detections that can fire on it rather than the whole catalogue.
+ */
+export function buildEngine(detections: readonly Detection[]): DetectionEngine {
+  const byTrigger = new Map<string, Detection[]>();
+  const untriggered = new Map<string, Detection[]>();
+  const add = (map: Map<string, Detection[]>, key: string, d: Detection) => {
+    const list = map.get(key);
+    if (list) list.push(d);
+    else map.set(key, [d]);
+  };
+  for (const d of detections) {
+    for (const source of d.sources) {
+      if (d.triggers) for (const t of d.triggers) add(byTrigger, `${source}\u0000${t}`, d);
+      else add(untriggered, source, d);
+    }
+  }
+  const faults = new Map<string, number>();
+  const none: Detection[] = [];
+
+  return {
+    detections,
+    faults,
+    run(ev, ctx) {
+      const key = triggerKey(ev);
+      const candidates = [
+        ...(key === undefined ? none : (byTrigger.get(`${ev.source}\u0000${key}`) ?? none)),
+        ...(untriggered.get(ev.source) ?? none),
+      ];
+      if (candidates.length === 0) return [];
+      const signals: Signal[] = [];
+      for (const d of candidates) {
+        let hit: ReturnType<Detection['detect']>;
+        try {
+          hit = d.detect(ev, ctx);
+        } catch {
+          faults.set(d.id, (faults.get(d.id) ?? 0) + 1);
+          continue;
+        }
+        if (!hit) continue;
+        const eventUid = ev.ocsf.metadata.uid ?? `${ev.source}:${ev.ocsf.time}`;
+        const entities = entitiesOf(ev);
+        for (const e of hit.entities ?? []) {
+          if (!entities.some((x) => x.type === e.type && x.id === e.id)) entities.push(e);
+        }
+        signals.push({
+          id: `${d.id}|${eventUid}`,
+          rule_id: d.id,
+          title: d.title,
+          severity: hit.severity ?? d.severity,
+          risk: hit.risk ?? d.risk,
+          attack: d.attack,
+          tactic: d.tactic,
+          origin: d.id.startsWith('sigma.') ? 'sigma' : 'detection',
+          source: ev.source,
+          time: ev.ocsf.time,
+          event_uid: eventUid,
+          entities,
+          evidence: hit.evidence ?? {},
+        });
+      }
+      return signals;
+    },
+  };
+}
