@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { benchCommand } from './commands/bench.ts';
 import { demoCommand } from './commands/demo.ts';
 import { detectCommand } from './commands/detect.ts';
+import { evalCommand } from './commands/eval.ts';
 import { normaliseCommand } from './commands/normalise.ts';
+import { replayCommand } from './commands/replay.ts';
 
 const USAGE = `usage: vigil <command> [options]
 
@@ -10,6 +12,10 @@ commands:
   demo                 run the local SOC on a built-in attack story (no AWS account needed)
   normalise FILE       NDJSON events → one OCSF event (or {"line","error"}) per input line
   detect FILE          NDJSON events → normalise + detect, one result line per input line
+  replay FILE…         the whole pipeline (normalise, detect, correlate on a local DynamoDB)
+                       [--story] [--json] [--batch-size N]
+  eval [DIR]           detection and false-positive rates per source on labelled records
+                       (default DIR: ../shared/data/labelled) [--json]
   bench                throughput against bare JSON.parse of the same stream
                        [--events N] [--file FILE] [--rounds N] [--json]
 
@@ -21,13 +27,15 @@ class UsageError extends Error {}
 const positiveInt = (name: string, value: string | undefined, fallback: number): number => {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} takes a positive whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`--${name} takes a positive whole number, got "${value}"`);
   return n;
 };
 
 const oneFile = (positionals: string[], command: string): string => {
   const [file, ...rest] = positionals;
-  if (!file || rest.length > 0) throw new UsageError(`vigil ${command} takes exactly one FILE (or - for stdin)`);
+  if (!file || rest.length > 0)
+    throw new UsageError(`vigil ${command} takes exactly one FILE (or - for stdin)`);
   return file;
 };
 
@@ -37,9 +45,41 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'normalise':
       case 'normalize':
-        return await normaliseCommand(oneFile(parseArgs({ args: rest, allowPositionals: true }).positionals, command));
+        return await normaliseCommand(
+          oneFile(parseArgs({ args: rest, allowPositionals: true }).positionals, command),
+        );
       case 'detect':
-        return await detectCommand(oneFile(parseArgs({ args: rest, allowPositionals: true }).positionals, command));
+        return await detectCommand(
+          oneFile(parseArgs({ args: rest, allowPositionals: true }).positionals, command),
+        );
+      case 'replay': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            story: { type: 'boolean', default: false },
+            json: { type: 'boolean', default: false },
+            'batch-size': { type: 'string' },
+          },
+        });
+        if (!values.story && positionals.length === 0)
+          throw new UsageError('vigil replay takes FILE… or --story');
+        return await replayCommand({
+          files: positionals,
+          story: values.story ?? false,
+          json: values.json ?? false,
+          batchSize: positiveInt('batch-size', values['batch-size'], 500),
+        });
+      }
+      case 'eval': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { json: { type: 'boolean', default: false } },
+        });
+        if (positionals.length > 1) throw new UsageError('vigil eval takes at most one DIR');
+        return await evalCommand({ dir: positionals[0] ?? '../shared/data/labelled', json: values.json ?? false });
+      }
       case 'bench': {
         const { values } = parseArgs({
           args: rest,

@@ -1,6 +1,6 @@
+import { attackStory } from '../../local/story/attack-story.ts';
 import { defaultEnricher } from '../../shared/enrich/index.ts';
 import { normalise } from '../../shared/normalise/index.ts';
-import { attackStory } from '../../local/story/attack-story.ts';
 
 export interface DemoOptions {
   exitAfterReplay: boolean;
@@ -27,8 +27,12 @@ export async function demoCommand(_opts: DemoOptions): Promise<number> {
     }
   }
   const out = process.stdout;
-  out.write('Vigil demo — not built yet: detections, incidents, the console and approvals land in the next issues.\n');
-  out.write(`Replayed the built-in attack story (${events.length} EventBridge events) through OCSF normalisation:\n`);
+  out.write(
+    'Vigil demo — not built yet: detections, incidents, the console and approvals land in the next issues.\n',
+  );
+  out.write(
+    `Replayed the built-in attack story (${events.length} EventBridge events) through OCSF normalisation:\n`,
+  );
   for (const [k, n] of [...byClass].sort()) out.write(`  ${String(n).padStart(4)}  ${k}\n`);
   out.write(`  ${String(failed).padStart(4)}  failed (quarantined in a deployment)\n`);
   out.write('Try: npx vigil normalise ../shared/data/labelled/panther_aws_cloudtrail.ndjson | head -1\n');

@@ -1,5 +1,5 @@
 import { defaultEnricher } from '../../shared/enrich/index.ts';
-import { normalise, type NormaliseResult } from '../../shared/normalise/index.ts';
+import { type NormaliseResult, normalise } from '../../shared/normalise/index.ts';
 import { LineWriter, parseLine, readLines, unwrapEvent } from '../ndjson.ts';
 
 /** The OCSF event as written out: `raw_data` holds the raw record, serialised only here. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Signal } from '../detect/types.ts';
 import type { ScoringPolicy } from './policy.ts';
-import { scoreEntity, type OpenReason } from './score.ts';
+import { type OpenReason, scoreEntity } from './score.ts';
 import { matchSuppression } from './suppress.ts';
 import {
   type EntityKey,
@@ -75,9 +75,7 @@ export function planCorrelation(input: CorrelationInput): CorrelationPlan {
     let s = work.get(key);
     if (!s) {
       const loaded = input.states.get(key);
-      s = loaded
-        ? { ...loaded, signals: [...loaded.signals] }
-        : { key, signals: [], generation: 0 };
+      s = loaded ? { ...loaded, signals: [...loaded.signals] } : { key, signals: [], generation: 0 };
       work.set(key, s);
     }
     return s;
@@ -161,7 +159,8 @@ export function planCorrelation(input: CorrelationInput): CorrelationPlan {
     // smallest principal, so the id does not depend on which signal happened to arrive last; a
     // cluster with no principal yet waits until one shows up in any signal.
     const cluster = new Set<EntityKey>(strongKeys);
-    for (const s of state(crossing.key).signals) for (const e of s.entities) if (isStrong(e)) cluster.add(entityKey(e));
+    for (const s of state(crossing.key).signals)
+      for (const e of s.entities) if (isStrong(e)) cluster.add(entityKey(e));
     const anchor = [...cluster].filter((k) => k.startsWith('principal:')).sort()[0];
     if (!anchor) continue;
     const existing = state(anchor).incident;

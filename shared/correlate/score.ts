@@ -36,9 +36,14 @@ export const criticalityOf = (policy: ScoringPolicy, entityKey: string): number 
 };
 
 /** Sorts by time then id, so the same set always scores the same whatever order it arrived in. */
-const byTimeThenId = (a: SignalEntry, b: SignalEntry) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byTimeThenId = (a: SignalEntry, b: SignalEntry) =>
+  a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-function windowRisk(entries: SignalEntry[], policy: ScoringPolicy, factor: number): { risk: number; tactics: Tactic[] } {
+function windowRisk(
+  entries: SignalEntry[],
+  policy: ScoringPolicy,
+  factor: number,
+): { risk: number; tactics: Tactic[] } {
   const perRule = new Map<string, number>();
   let baseline = 0;
   const tactics = new Set<Tactic>();

@@ -6,7 +6,12 @@ const cache = new Map<string, RegExp>();
 export const globMatch = (pattern: string, value: string): boolean => {
   let re = cache.get(pattern);
   if (!re) {
-    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     if (cache.size > 10_000) cache.clear();
     cache.set(pattern, re);
   }

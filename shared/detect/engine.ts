@@ -17,6 +17,30 @@ export function triggerKey(ev: NormalisedEvent): string | undefined {
   return typeof key === 'string' ? key : undefined;
 }
 
+const MAX_FACT = 256;
+const clip = (v: string) => (v.length > MAX_FACT ? `${v.slice(0, MAX_FACT)}…` : v);
+
+/**
+ * What every signal says about its event, so an incident can show its evidence without keeping
+ * whole events: the operation, who, from where. Strings are clipped: log content is hostile and
+ * signals are stored and shown.
+ */
+export function baseFacts(ev: NormalisedEvent): Record<string, string | number | boolean> {
+  const o = ev.ocsf;
+  const facts: Record<string, string | number | boolean> = { source: ev.source, class_uid: o.class_uid };
+  const operation = o.api?.operation ?? o.finding_info?.title ?? o.activity_name;
+  if (operation) facts.operation = clip(operation);
+  if (o.api?.service?.name) facts.service = clip(o.api.service.name);
+  const actor = o.actor?.user?.name ?? o.actor?.user?.uid;
+  if (actor) facts.actor = clip(actor);
+  if (o.src_endpoint?.ip) facts.src_ip = o.src_endpoint.ip;
+  if (o.src_endpoint?.location?.country) facts.country = clip(o.src_endpoint.location.country);
+  if (o.cloud?.region) facts.region = clip(o.cloud.region);
+  if (o.http_request?.user_agent) facts.user_agent = clip(o.http_request.user_agent);
+  if (o.status) facts.status = clip(o.status);
+  return facts;
+}
+
 export interface DetectionEngine {
   /** Runs every applicable detection on one event; a detection that throws is reported, not fatal. */
   run(ev: NormalisedEvent, ctx: DetectionContext): Signal[];
@@ -84,7 +108,7 @@ export function buildEngine(detections: readonly Detection[]): DetectionEngine {
           time: ev.ocsf.time,
           event_uid: eventUid,
           entities,
-          evidence: hit.evidence ?? {},
+          evidence: { ...baseFacts(ev), ...hit.evidence },
         });
       }
       return signals;

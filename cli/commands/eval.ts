@@ -1,0 +1,27 @@
+import { CATALOGUE } from '../../shared/detect/catalogue/index.ts';
+import { evaluate } from '../../local/evaluate.ts';
+
+export interface EvalOptions {
+  dir: string;
+  json: boolean;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** `vigil eval [DIR]`: detection and false-positive rates per source over labelled records. */
+export async function evalCommand(opts: EvalOptions): Promise<number> {
+  const scores = await evaluate(opts.dir, CATALOGUE);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ dir: opts.dir, detections: CATALOGUE.length, scores }, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write(`${CATALOGUE.length} detections over ${opts.dir}\n\n`);
+  process.stdout.write('source         expect_alert:true → signal ≥ medium   expect_alert:false → signal ≥ medium\n');
+  for (const s of scores) {
+    process.stdout.write(
+      `${s.source.padEnd(14)} ${`${s.alertingDetected}/${s.alerting}`.padStart(9)}  ${pct(s.detectionRate).padStart(6)}` +
+        `                 ${`${s.benignDetected}/${s.benign}`.padStart(9)}  ${pct(s.falsePositiveRate).padStart(6)}\n`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import type { IncidentRecord } from './store.ts';
+
+/** Stable across replays and deployments: derived from the event's own id. */
+export const evidenceId = (eventUid: string): string =>
+  `ev-${createHash('sha256').update(eventUid).digest('hex').slice(0, 12)}`;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The incident as the command line, the console and the narrative see it (contract in
+ * docs/architecture.md): signals point at evidence items by stable id.
+ */
+export function incidentView(incident: IncidentRecord) {
+  const signals = [...incident.signals].sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : 1));
+  const evidence = new Map<
+    string,
+    {
+      id: string;
+      kind: 'event';
+      time: string;
+      source: string;
+      event_uid: string;
+      facts: Record<string, string | number | boolean>;
+    }
+  >();
+  for (const s of signals) {
+    const id = evidenceId(s.event_uid);
+    if (!evidence.has(id)) {
+      const { source, class_uid, ...facts } = s.evidence;
+      evidence.set(id, {
+        id,
+        kind: 'event',
+        time: iso(s.time),
+        source: String(source ?? s.source),
+        event_uid: s.event_uid,
+        facts,
+      });
+    }
+  }
+  return {
+    id: incident.id,
+    title: incident.title,
+    severity: incident.severity,
+    risk: incident.risk,
+    status: incident.status,
+    opened_at: iso(incident.opened_at),
+    opened_reason: incident.opened_reason,
+    first_event_at: iso(incident.first_event_at),
+    last_event_at: iso(incident.last_event_at),
+    first_signal_at: iso(incident.first_signal_at),
+    /** Time to detect: first malicious event → incident open. */
+    mttd_seconds: Math.max(0, Math.round((incident.opened_at - incident.first_event_at) / 1000)),
+    anchor: incident.anchor,
+    tactics: incident.tactics,
+    entities: incident.entities,
+    signals: signals.map((s) => ({
+      id: s.id,
+      rule_id: s.rule_id,
+      title: s.title,
+      severity: s.severity,
+      risk: s.risk,
+      attack: s.attack,
+      tactic: s.tactic,
+      origin: s.origin,
+      time: iso(s.time),
+      evidence: [evidenceId(s.event_uid)],
+      ...(s.attribution ? { attribution: s.attribution } : {}),
+    })),
+    evidence: [...evidence.values()],
+    // Filled by the narrative (#4) and response (#5) stages.
+    narrative: null,
+    response: null,
+  };
+}
+
+export type IncidentView = ReturnType<typeof incidentView>;
