@@ -25,7 +25,11 @@ const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-8${hex(3)}-${hex(12)}`;
 
 const iamUser = (name: string, key: string): Json => ({
   type: 'IAMUser',
-  principalId: `AIDA${name.toUpperCase().replace(/[^A-Z0-9]/g, '').padEnd(17, 'X').slice(0, 17)}`,
+  principalId: `AIDA${name
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '')
+    .padEnd(17, 'X')
+    .slice(0, 17)}`,
   arn: `arn:aws:iam::${STORY_ACCOUNT}:user/${name}`,
   accountId: STORY_ACCOUNT,
   accessKeyId: key,
@@ -101,12 +105,19 @@ const envelope = (c: Call): Json => {
   };
 };
 
-const ATTACKER_AGENT = 'aws-cli/2.13.5 Python/3.11.4 Linux/5.15.0-kali3-amd64 exe/x86_64.kali.2023 prompt/off';
+const ATTACKER_AGENT =
+  'aws-cli/2.13.5 Python/3.11.4 Linux/5.15.0-kali3-amd64 exe/x86_64.kali.2023 prompt/off';
 
 function attackerCalls(): Call[] {
   const me = iamUser(LEAKED_USER, LEAKED_KEY);
   const at = (min: number) => T0 + min * 60_000;
-  const c = (min: number, source: string, name: string, params?: Json | null, extra: Partial<Call> = {}): Call => ({
+  const c = (
+    min: number,
+    source: string,
+    name: string,
+    params?: Json | null,
+    extra: Partial<Call> = {},
+  ): Call => ({
     at: at(min),
     identity: me,
     ip: ATTACKER_IP,
@@ -141,25 +152,54 @@ function attackerCalls(): Call[] {
       { readOnly: false },
     ),
     // Persistence: a new user with its own key and console password.
-    c(17, 'iam.amazonaws.com', 'CreateUser', { userName: BACKDOOR_USER }, {
-      response: { user: { userName: BACKDOOR_USER, arn: `arn:aws:iam::${STORY_ACCOUNT}:user/${BACKDOOR_USER}` } },
-    }),
+    c(
+      17,
+      'iam.amazonaws.com',
+      'CreateUser',
+      { userName: BACKDOOR_USER },
+      {
+        response: {
+          user: { userName: BACKDOOR_USER, arn: `arn:aws:iam::${STORY_ACCOUNT}:user/${BACKDOOR_USER}` },
+        },
+      },
+    ),
     c(17.5, 'iam.amazonaws.com', 'AttachUserPolicy', {
       userName: BACKDOOR_USER,
       policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
     }),
-    c(18, 'iam.amazonaws.com', 'CreateAccessKey', { userName: BACKDOOR_USER }, {
-      response: { accessKey: { userName: BACKDOOR_USER, accessKeyId: 'AKIAQXAMPLEBACKDOOR1', status: 'Active' } },
+    c(
+      18,
+      'iam.amazonaws.com',
+      'CreateAccessKey',
+      { userName: BACKDOOR_USER },
+      {
+        response: {
+          accessKey: { userName: BACKDOOR_USER, accessKeyId: 'AKIAQXAMPLEBACKDOOR1', status: 'Active' },
+        },
+      },
+    ),
+    c(18.5, 'iam.amazonaws.com', 'CreateLoginProfile', {
+      userName: BACKDOOR_USER,
+      passwordResetRequired: false,
     }),
-    c(18.5, 'iam.amazonaws.com', 'CreateLoginProfile', { userName: BACKDOOR_USER, passwordResetRequired: false }),
     // Defense evasion: the secondary trail is stopped.
     c(20, 'cloudtrail.amazonaws.com', 'StopLogging', {
       name: `arn:aws:cloudtrail:us-east-1:${STORY_ACCOUNT}:trail/org-audit-secondary`,
     }),
     // Exfiltration: a production volume is snapshotted and shared with an outside account.
-    c(24, 'ec2.amazonaws.com', 'CreateSnapshot', { volumeId: 'vol-0a1b2c3d4e5f60718', description: 'backup' }, {
-      response: { snapshotId: 'snap-0123456789abcdef0', volumeId: 'vol-0a1b2c3d4e5f60718', status: 'pending' },
-    }),
+    c(
+      24,
+      'ec2.amazonaws.com',
+      'CreateSnapshot',
+      { volumeId: 'vol-0a1b2c3d4e5f60718', description: 'backup' },
+      {
+        response: {
+          snapshotId: 'snap-0123456789abcdef0',
+          volumeId: 'vol-0a1b2c3d4e5f60718',
+          status: 'pending',
+        },
+      },
+    ),
     c(27, 'ec2.amazonaws.com', 'ModifySnapshotAttribute', {
       snapshotId: 'snap-0123456789abcdef0',
       attributeType: 'CREATE_VOLUME_PERMISSION',
@@ -180,15 +220,39 @@ function benignCalls(): Call[] {
   const deployer = assumedRole('DeployRole', 'github-actions-1842');
   const analyst = iamUser('dana.analyst', 'AKIAQXAMPLEANALYST01');
   const work: [Json, string, string, string, Json | null][] = [
-    [app, '10.0.12.34', 's3.amazonaws.com', 'GetObject', { bucketName: 'orders-prod', key: 'daily/report.csv' }],
+    [
+      app,
+      '10.0.12.34',
+      's3.amazonaws.com',
+      'GetObject',
+      { bucketName: 'orders-prod', key: 'daily/report.csv' },
+    ],
     [app, '10.0.12.34', 'dynamodb.amazonaws.com', 'DescribeTable', { tableName: 'orders' }],
     [app, '10.0.12.34', 'kms.amazonaws.com', 'Decrypt', null],
     [app, '10.0.12.34', 'secretsmanager.amazonaws.com', 'GetSecretValue', { secretId: 'orders/db' }],
     [deployer, '20.42.10.7', 'cloudformation.amazonaws.com', 'DescribeStacks', { stackName: 'orders' }],
-    [deployer, '20.42.10.7', 'lambda.amazonaws.com', 'UpdateFunctionCode20150331v2', { functionName: 'orders-api' }],
-    [deployer, '20.42.10.7', 's3.amazonaws.com', 'PutObject', { bucketName: 'deploy-artifacts', key: 'orders.zip' }],
+    [
+      deployer,
+      '20.42.10.7',
+      'lambda.amazonaws.com',
+      'UpdateFunctionCode20150331v2',
+      { functionName: 'orders-api' },
+    ],
+    [
+      deployer,
+      '20.42.10.7',
+      's3.amazonaws.com',
+      'PutObject',
+      { bucketName: 'deploy-artifacts', key: 'orders.zip' },
+    ],
     [analyst, '81.2.69.160', 'ec2.amazonaws.com', 'DescribeInstances', null],
-    [analyst, '81.2.69.160', 'logs.amazonaws.com', 'FilterLogEvents', { logGroupName: '/aws/lambda/orders-api' }],
+    [
+      analyst,
+      '81.2.69.160',
+      'logs.amazonaws.com',
+      'FilterLogEvents',
+      { logGroupName: '/aws/lambda/orders-api' },
+    ],
     [analyst, '81.2.69.160', 'cloudwatch.amazonaws.com', 'GetMetricData', null],
   ];
   const calls: Call[] = [];
@@ -231,7 +295,7 @@ function guardDutyFinding(): Json {
         resourceType: 'AccessKey',
         accessKeyDetails: {
           accessKeyId: LEAKED_KEY,
-          principalId: (iamUser(LEAKED_USER, LEAKED_KEY).principalId as string),
+          principalId: iamUser(LEAKED_USER, LEAKED_KEY).principalId as string,
           userName: LEAKED_USER,
           userType: 'IAMUser',
         },

@@ -1,0 +1,120 @@
+/**
+ * normalise: raw security events in, OCSF events out (to the sink), poison to the quarantine.
+ *
+ * Two triggers:
+ * - EventBridge rules invoke it asynchronously with one event. A transient failure throws, so
+ *   Lambda's async retries and the on-failure destination apply.
+ * - The S3 bulk queue invokes it with an SQS batch. It answers with the partial batch response:
+ *   poison is quarantined and its message counts as done (redelivery would never help); a message
+ *   whose processing failed (TransientError, or a defect) is listed so SQS redelivers it, and the
+ *   queue's redrive policy moves it to the DLQ if it keeps failing.
+ * Idempotent on the event id / message id: redelivery rewrites the same quarantine keys and yields
+ * the same metadata.uid.
+ */
+
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
+import { z } from 'zod';
+import { defaultEnricher } from '../../shared/enrich/index.ts';
+import { describeError, isVigilError } from '../../shared/errors.ts';
+import { countingSink } from '../../shared/ingest/event-sink.ts';
+import {
+  addCounts,
+  type IngestCounts,
+  type IngestPorts,
+  ingestEventBridgeEvent,
+  ingestSqsMessage,
+  NO_COUNTS,
+} from '../../shared/ingest/ingest-message.ts';
+import type { SqsMessage } from '../../shared/ingest/sqs-message.ts';
+import { dynamoQuarantineStore } from '../../shared/store/dynamo-quarantine-store.ts';
+import { s3ObjectReader } from '../../shared/store/s3-object-reader.ts';
+import { documentClient } from '../lib/aws-clients.ts';
+import { requireEnv } from '../lib/env.ts';
+import { createLogger } from '../lib/logger.ts';
+import { socHandler } from '../lib/soc-handler.ts';
+
+const SqsEventSchema = z.object({
+  Records: z
+    .array(
+      z.looseObject({ messageId: z.string().min(1), body: z.string(), eventSource: z.literal('aws:sqs') }),
+    )
+    .min(1),
+});
+const EventBridgeEventSchema = z.looseObject({
+  id: z.string().min(1),
+  'detail-type': z.string(),
+  source: z.string(),
+  detail: z.unknown(),
+});
+const NormaliseInputSchema = z.union([SqsEventSchema, EventBridgeEventSchema]);
+type NormaliseInput = z.infer<typeof NormaliseInputSchema>;
+
+export type NormaliseHandlerDeps = IngestPorts & { logger: Logger };
+
+export function makeHandler(deps: NormaliseHandlerDeps) {
+  const { logger } = deps;
+  const run = async (input: NormaliseInput, context: Context): Promise<SQSBatchResponse | IngestCounts> => {
+    if (!('detail-type' in input)) return runSqsBatch(input.Records, context, deps);
+    const counts = await ingestEventBridgeEvent(input, deps);
+    logger.info('event ingested', { eventId: input.id, ...counts });
+    return counts;
+  };
+  return socHandler(run, { logger, input: NormaliseInputSchema });
+}
+
+async function runSqsBatch(
+  records: z.infer<typeof SqsEventSchema>['Records'],
+  context: Context,
+  deps: NormaliseHandlerDeps,
+): Promise<SQSBatchResponse> {
+  let total = NO_COUNTS;
+  const perMessage = async (record: SqsMessage) => {
+    try {
+      const counts = await ingestSqsMessage(record, deps);
+      total = addCounts(total, counts);
+    } catch (e) {
+      deps.logger.warn('message failed, left for redelivery', {
+        messageId: record.messageId,
+        failure: describeError(e),
+        ...(isVigilError(e) ? { kind: e.kind, source: e.source } : {}),
+      });
+      throw e;
+    }
+  };
+  // One processor per invocation: it holds the batch's state, which must not outlive or span invocations.
+  const response = await processPartialResponse(
+    { Records: records },
+    perMessage,
+    new BatchProcessor(EventType.SQS, { logger: deps.logger }),
+    { context },
+  );
+  deps.logger.info('batch ingested', {
+    messages: records.length,
+    failedMessages: response.batchItemFailures.length,
+    ...total,
+  });
+  return response;
+}
+
+// ── production wiring: built once per container ──────────────────────────────────────────────
+const tableName = requireEnv('TABLE_NAME', 'the DynamoDB table holding the quarantine');
+const logger = createLogger('normalise');
+const now = () => new Date();
+
+export const handler = makeHandler({
+  logger,
+  now,
+  quarantine: dynamoQuarantineStore({ client: documentClient(), tableName, now }),
+  objects: s3ObjectReader(new S3Client({})),
+  // The detection stage that consumes normalised events lands in a later issue: until then the
+  // events are counted (and the counts logged) but go nowhere.
+  sink: countingSink(),
+  normaliseContext: {
+    enrich: defaultEnricher({
+      onError: (e) => logger.warn('enrichment provider fault', { failure: describeError(e) }),
+    }),
+  },
+});
