@@ -56,16 +56,6 @@ export function classify(record: Record<string, unknown>): [SourceKind, Normalis
  * result per contained record; never throws.
  */
 export function normalise(input: unknown, ctx: NormaliseContext): NormaliseResult[] {
-  try {
-    return normaliseUnsafe(input, ctx);
-  } catch (e) {
-    // Normalisers are total; reaching here is a bug, but the record is still kept, with the reason.
-    const reason = e instanceof Error ? e.message : String(e);
-    return [fail('unknown', new ValidationError(`normaliser crashed: ${reason}`, 'normalise'), input)];
-  }
-}
-
-function normaliseUnsafe(input: unknown, ctx: NormaliseContext): NormaliseResult[] {
   if (!isObject(input)) {
     const got = Array.isArray(input) ? 'array' : input === null ? 'null' : typeof input;
     return [fail('unknown', new ValidationError(`expected a JSON object, got ${got}`, 'normalise'), input)];
@@ -73,12 +63,38 @@ function normaliseUnsafe(input: unknown, ctx: NormaliseContext): NormaliseResult
   if (Object.keys(input).length === 0) {
     return [fail('unknown', new ValidationError('empty object: no fields to normalise', 'normalise'), input)];
   }
-  if (Array.isArray(input.Records)) {
-    return input.Records.slice(0, MAX_RECORDS_PER_OBJECT).flatMap((r) => normaliseUnsafe(r, ctx));
-  }
+  if (Array.isArray(input.Records)) return many(input.Records, 'Records', 'unknown', (r) => normalise(r, ctx));
   if (isEventBridgeEnvelope(input)) return normaliseEnvelope(input, ctx);
-  const [, normaliser] = classify(input);
-  return [normaliser(input, ctx)];
+  return [guarded(classify(input), input, ctx)];
+}
+
+/**
+ * Normalisers are total; a throw is a bug. It is caught per record, so one bad record never costs
+ * its neighbours in the same object, and the record is kept with the reason.
+ */
+function guarded([source, normaliser]: [SourceKind, Normaliser], record: unknown, ctx: NormaliseContext): NormaliseResult {
+  try {
+    return normaliser(record, ctx);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    return fail(source, new ValidationError(`normaliser crashed: ${reason}`, `normalise.${source}`), record);
+  }
+}
+
+/** Records of one array, bounded: what is over the bound is returned as one failure holding it, never dropped. */
+function many(
+  records: unknown[],
+  field: string,
+  source: SourceKind | 'unknown',
+  each: (record: unknown) => NormaliseResult[],
+): NormaliseResult[] {
+  const out = records.slice(0, MAX_RECORDS_PER_OBJECT).flatMap(each);
+  if (records.length > MAX_RECORDS_PER_OBJECT) {
+    const rest = records.slice(MAX_RECORDS_PER_OBJECT);
+    const why = `${rest.length} records beyond the ${MAX_RECORDS_PER_OBJECT} per object limit of "${field}" were not normalised`;
+    out.push(fail(source, new ValidationError(why, 'normalise'), { [field]: rest }));
+  }
+  return out;
 }
 
 function normaliseEnvelope(envelope: Record<string, unknown>, ctx: NormaliseContext): NormaliseResult[] {
@@ -95,17 +111,14 @@ function normaliseEnvelope(envelope: Record<string, unknown>, ctx: NormaliseCont
         ),
       ];
     }
-    return findings.slice(0, MAX_RECORDS_PER_OBJECT).map((f) => normaliseSecurityHub(f, ctx));
+    return many(findings, 'findings', 'securityhub', (f) => [guarded(['securityhub', normaliseSecurityHub], f, ctx)]);
   }
   const known = BY_DETAIL_TYPE[detailType];
-  if (known) return [known[1](detail, ctx)];
+  if (known) return [guarded(known, detail, ctx)];
   // Partner buses name their sources `aws.partner/<vendor>/...`; recognise Okta and GitHub by that too.
   const source = envelope.source as string;
-  if (source.startsWith('aws.partner/okta.com')) return [normaliseOkta(detail, ctx)];
-  if (source.startsWith('vigil.ingest.github')) return [normaliseGitHubAudit(detail, ctx)];
-  if (isObject(detail)) {
-    const [, normaliser] = classify(detail);
-    return [normaliser(detail, ctx)];
-  }
-  return [normaliseGeneric(envelope, ctx)];
+  if (source.startsWith('aws.partner/okta.com')) return [guarded(['okta', normaliseOkta], detail, ctx)];
+  if (source.startsWith('vigil.ingest.github')) return [guarded(['github', normaliseGitHubAudit], detail, ctx)];
+  if (isObject(detail)) return [guarded(classify(detail), detail, ctx)];
+  return [guarded(['generic', normaliseGeneric], envelope, ctx)];
 }
