@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/** The CDK context key that holds Vigil's deploy-time configuration. */
+export const CONFIG_CONTEXT_KEY = 'vigil';
+
+/**
+ * Retention periods CloudWatch Logs accepts for PutRetentionPolicy.
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+ */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const accountId = z
+  .string({ error: 'expected a 12-digit AWS account id as a string, e.g. "123456789012"' })
+  .regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id as a string, e.g. "123456789012"' });
+
+// The name pattern EventBridge requires of a partner event bus, which must equal its event source name.
+// https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_CreateEventBus.html
+const partnerEventSource = z
+  .string({ error: 'expected a partner event source name such as "aws.partner/okta.com/<org-id>/<name>"' })
+  .max(256, { error: 'a partner event source name has at most 256 characters' })
+  .regex(/^aws\.partner(\/[.\-_A-Za-z0-9]+){2,}$/, {
+    error: 'expected a partner event source name such as "aws.partner/okta.com/<org-id>/<name>"',
+  });
+
+export const VigilConfigSchema = z.strictObject(
+  {
+    stage: z.enum(['dev', 'prod'], { error: 'expected "dev" or "prod"' }).default('dev'),
+    logRetentionDays: z
+      .literal(LOG_RETENTION_DAYS, {
+        error: `expected a retention CloudWatch Logs allows, one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .default(90),
+    externalSourceAccounts: z
+      .array(accountId, { error: 'expected a list of 12-digit AWS account ids' })
+      .default([])
+      .transform((ids) => [...new Set(ids)]),
+    partnerEventSources: z
+      .array(partnerEventSource, { error: 'expected a list of partner event source names' })
+      .default([])
+      .transform((names) => [...new Set(names)]),
+    alarmEmail: z.email({ error: 'expected an email address such as "soc@example.com"' }).optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected an object') },
+);
+
+export type VigilConfig = z.infer<typeof VigilConfigSchema>;
+export type Stage = VigilConfig['stage'];
+
+/** A deploy-time configuration that cannot be used; the message names every bad key. */
+export class VigilConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid CDK context "${CONFIG_CONTEXT_KEY}":\n  ${problems.join('\n  ')}`);
+    this.name = 'VigilConfigError';
+  }
+}
+
+/**
+ * Parses the `vigil` context value. `cdk -c vigil='{"stage":"prod"}'` passes a string, cdk.json an
+ * object: both are accepted; a missing value means all defaults.
+ */
+export function parseVigilConfig(raw: unknown): VigilConfig {
+  const value = typeof raw === 'string' ? parseJson(raw) : (raw ?? {});
+  const result = VigilConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+  throw new VigilConfigError(
+    result.error.issues.flatMap((issue) => {
+      const path = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys') {
+        const known = Object.keys(VigilConfigSchema.shape).join(', ');
+        return issue.keys.map((k) => `${keyName([...path, k])}: unknown key (known keys: ${known})`);
+      }
+      return [`${keyName(path)}: ${issue.message}, got ${describe(valueAt(value, path))}`];
+    }),
+  );
+}
+
+const keyName = (path: readonly string[]): string => [CONFIG_CONTEXT_KEY, ...path].join('.');
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>(
+    (node, key) =>
+      node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined,
+    root,
+  );
+}
+
+const describe = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value));
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new VigilConfigError([
+      `${CONFIG_CONTEXT_KEY}: expected a JSON object, got ${JSON.stringify(text)}`,
+    ]);
+  }
+}

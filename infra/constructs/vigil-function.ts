@@ -1,0 +1,220 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Duration, Names, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  type CfnFunction,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+} from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { type IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { VigilConfig } from '../config.ts';
+import { logGroupPrefix } from '../naming.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export type TableAccess = 'RO' | 'RW';
+
+// No Scan: handlers reach items by key or index. Transact* calls are authorised per contained action.
+const TABLE_READ = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+];
+const TABLE_WRITE = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+export interface VigilFunctionProps {
+  readonly config: VigilConfig;
+  /** Encrypts the log group; the grant helpers scope the function's own use of it per service. */
+  readonly key: IKey;
+  /** Handler module, relative to the repository root; it must export `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize?: number;
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A Vigil Lambda function with the project's defaults: Node.js on arm64, an ESM bundle with source
+ * maps, an encrypted log group with the configured retention, active tracing, structured logs that
+ * never include the whole event, and a role that starts empty and grows only through the helpers.
+ */
+export class VigilFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+  private readonly role: Role;
+  private readonly key: IKey;
+
+  constructor(scope: Construct, id: string, props: VigilFunctionProps) {
+    super(scope, id);
+    const serviceName = id.toLowerCase();
+    this.key = props.key;
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      logGroupName: `${logGroupPrefix(props.config)}${serviceName}`,
+      retention: props.config.logRetentionDays as RetentionDays,
+      encryptionKey: props.key,
+    });
+    // An explicit role instead of AWSLambdaBasicExecutionRole, which may write to any log group.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of Vigil ${serviceName}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: props.description,
+      entry: join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      // The newest Node.js Lambda offers; the bundle targets Node 22, the oldest Node Vigil supports.
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize ?? 512,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.INFO,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        // A SOC must never log whole events: they carry credentials, tokens and personal data.
+        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        // CJS dependencies call require(); an ESM bundle has none unless it is defined.
+        banner:
+          "import { createRequire as vigilCreateRequire } from 'node:module'; const require = vigilCreateRequire(import.meta.url);",
+        // Bundle the AWS SDK too: the function runs the versions the lockfile pins and the tests use,
+        // not whatever the Lambda runtime happens to ship.
+        externalModules: [],
+      },
+    });
+
+    // Tracing is set on the CloudFormation resource so that the X-Ray statement, whose actions
+    // support no resource-level permissions, sits alone in its own policy.
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
+    (this.function.node.defaultChild as CfnFunction).tracingConfig = { mode: 'Active' };
+    const tracing = new Policy(this, 'Tracing', {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    this.function.node.addDependency(tracing);
+    Validations.of(tracing.node.defaultChild!).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; this policy holds nothing else.',
+    });
+  }
+
+  /** Item access to the single table and its indexes, and TABLE_NAME in the environment. */
+  bindTable(
+    store: { readonly table: ITable; readonly indexArns: readonly string[] },
+    access: TableAccess,
+  ): void {
+    const actions = access === 'RW' ? [...TABLE_READ, ...TABLE_WRITE] : TABLE_READ;
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [store.table.tableArn] }));
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [...store.indexArns] }),
+    );
+    this.useKeyThrough(
+      'dynamodb',
+      access === 'RW'
+        ? ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']
+        : ['kms:Decrypt', 'kms:DescribeKey'],
+    );
+    this.function.addEnvironment('TABLE_NAME', store.table.tableName);
+  }
+
+  /**
+   * Reads any object of one bucket encrypted with Vigil's key. The object grant is returned as its
+   * own policy, so the caller can acknowledge its `<bucket>/*` resource knowing what the bucket holds.
+   */
+  readObjects(bucket: IBucket): Policy {
+    this.useKeyThrough('s3', ['kms:Decrypt']);
+    return new Policy(this, `ReadObjectsOf${bucket.node.id}`, {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*')] }),
+      ],
+    });
+  }
+
+  /**
+   * Asynchronous invocations (EventBridge, S3) retry `retryAttempts` times, then go to `onFailure`.
+   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+   */
+  configureAsync(props: {
+    readonly retryAttempts: number;
+    readonly maxEventAge: Duration;
+    readonly onFailure: IQueue;
+  }): void {
+    // Imported by ARN: for a queue with a key, CDK would also grant kms:ReEncrypt* and
+    // kms:GenerateDataKey*; a KMS-encrypted queue needs only these two.
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+    const onFailure = Queue.fromQueueArn(this, 'AsyncFailureQueue', props.onFailure.queueArn);
+    this.function.configureAsyncInvoke({
+      retryAttempts: props.retryAttempts,
+      maxEventAge: props.maxEventAge,
+      onFailure: new SqsDestination(onFailure),
+    });
+    this.useKeyThrough('sqs', ['kms:GenerateDataKey', 'kms:Decrypt']);
+    Validations.of(this.function.node.defaultChild as CfnFunction).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason:
+        'Failed async invocations go to an SQS on-failure destination, which records the error context a function DLQ lacks; a DLQ as well would hold a second copy of every failure.',
+    });
+  }
+
+  /** Receives and deletes messages of a queue encrypted with Vigil's key, as an event source mapping does. */
+  consumeQueue(queue: IQueue): void {
+    // Imported by ARN: for a queue with a key, CDK grants kms:Decrypt without a kms:ViaService condition.
+    Queue.fromQueueArn(this, `Consumed${Names.uniqueId(queue)}`, queue.queueArn).grantConsumeMessages(
+      this.role,
+    );
+    this.useKeyThrough('sqs', ['kms:Decrypt']);
+  }
+
+  private useKeyThrough(service: 'dynamodb' | 's3' | 'sqs', actions: readonly string[]): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [...actions],
+        resources: [this.key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `${service}.${Stack.of(this).region}.amazonaws.com` },
+        },
+      }),
+    );
+  }
+}
