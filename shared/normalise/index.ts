@@ -43,7 +43,11 @@ export function classify(record: Record<string, unknown>): [SourceKind, Normalis
   if (has('schemaVersion') && has('type') && has('service') && (has('accountId') || has('arn'))) {
     return ['guardduty', normaliseGuardDuty];
   }
-  if (has('eventType') && has('published') && (has('actor') || has('uuid'))) return ['okta', normaliseOkta];
+  // Okta System Log: exports sometimes lower-case keys or drop `published`, so any two of its markers do.
+  const oktaType = record.eventType ?? record.eventtype;
+  if (typeof oktaType === 'string' && (has('published') || has('actor') || has('uuid') || has('outcome'))) {
+    return ['okta', normaliseOkta];
+  }
   if (has('action') && (has('actor') || has('@timestamp') || has('created_at') || has('_document_id'))) {
     return ['github', normaliseGitHubAudit];
   }
