@@ -34,6 +34,8 @@ export function recordKey(origin: RecordOrigin, recordIndex: number): string {
 }
 
 export function ingestBatch(inputs: readonly IngestInput[], deps: IngestDeps): IngestBatchResult {
+  // Records without a time of their own are dated by when this batch arrived.
+  const context = { ...deps.normaliseContext, receivedAt: deps.receivedAt.getTime() };
   const receivedAt = deps.receivedAt.toISOString();
   const events: NormalisedEvent[] = [];
   const quarantine: QuarantineRecord[] = [];
@@ -52,7 +54,7 @@ export function ingestBatch(inputs: readonly IngestInput[], deps: IngestDeps): I
       });
       continue;
     }
-    const results = normalise(payload.value, deps.normaliseContext);
+    const results = normalise(payload.value, context);
     results.forEach((result, i) => {
       const recordIndex = results.length === 1 ? (input.recordIndex ?? 0) : i;
       if (result.ok) {

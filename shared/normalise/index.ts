@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.ts';
+import { TIME_UNKNOWN_LABEL } from './util-ext-ocsf.ts';
 import { normaliseCloudTrail } from './cloudtrail.ts';
 import { normaliseGeneric } from './generic.ts';
 import { normaliseGitHubAudit } from './github.ts';
@@ -48,7 +49,12 @@ export function classify(record: Record<string, unknown>): [SourceKind, Normalis
   if (typeof oktaType === 'string' && (has('published') || has('actor') || has('uuid') || has('outcome'))) {
     return ['okta', normaliseOkta];
   }
-  if (has('action') && (has('actor') || has('@timestamp') || has('created_at') || has('_document_id'))) {
+  // GitHub audit: an `action` with a login-string actor or GitHub's own markers. Other audit logs
+  // (Slack's, for one) also have `action` and an object-valued `actor`: those are not GitHub's.
+  if (
+    typeof record.action === 'string' &&
+    (typeof record.actor === 'string' || has('@timestamp') || has('_document_id') || has('org') || has('repo'))
+  ) {
     return ['github', normaliseGitHubAudit];
   }
   return ['generic', normaliseGeneric];
@@ -78,11 +84,33 @@ export function normalise(input: unknown, ctx: NormaliseContext): NormaliseResul
  */
 function guarded([source, normaliser]: [SourceKind, Normaliser], record: unknown, ctx: NormaliseContext): NormaliseResult {
   try {
-    return normaliser(record, ctx);
+    return withEventTime(normaliser(record, ctx), ctx);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     return fail(source, new ValidationError(`normaliser crashed: ${reason}`, `normalise.${source}`), record);
   }
+}
+
+/** Label of an event whose time is when Vigil received it, because the record carried none. */
+export const TIME_FROM_RECEIPT_LABEL = 'time_from_receipt';
+
+/**
+ * OCSF requires `time`. A record that carries no usable time of its own (normalisers label it
+ * TIME_UNKNOWN_LABEL) gets the time it was received, labelled so; without a receipt time it is
+ * rejected rather than dated 1970.
+ */
+function withEventTime(result: NormaliseResult, ctx: NormaliseContext): NormaliseResult {
+  if (!result.ok) return result;
+  const metadata = result.event.ocsf.metadata;
+  const labels = metadata.labels;
+  if (!labels?.includes(TIME_UNKNOWN_LABEL)) return result;
+  if (ctx.receivedAt === undefined) {
+    const why = 'record has no usable time and no receipt time was given';
+    return fail(result.event.source, new ValidationError(why, `normalise.${result.event.source}`), result.event.raw);
+  }
+  result.event.ocsf.time = ctx.receivedAt;
+  metadata.labels = labels.map((l) => (l === TIME_UNKNOWN_LABEL ? TIME_FROM_RECEIPT_LABEL : l));
+  return result;
 }
 
 /** Records of one array, bounded: what is over the bound is returned as one failure holding it, never dropped. */
@@ -101,8 +129,11 @@ function many(
   return out;
 }
 
-function normaliseEnvelope(envelope: Record<string, unknown>, ctx: NormaliseContext): NormaliseResult[] {
+function normaliseEnvelope(envelope: Record<string, unknown>, outer: NormaliseContext): NormaliseResult[] {
   const detailType = envelope['detail-type'] as string;
+  // The envelope's own time (set by the producer) is a better last resort than the receipt time.
+  const envelopeTime = typeof envelope.time === 'string' ? Date.parse(envelope.time) : Number.NaN;
+  const ctx = Number.isFinite(envelopeTime) ? { ...outer, receivedAt: envelopeTime } : outer;
   const detail = envelope.detail;
   if (detailType === 'Security Hub Findings - Imported') {
     const findings = isObject(detail) ? detail.findings : undefined;
@@ -117,7 +148,8 @@ function normaliseEnvelope(envelope: Record<string, unknown>, ctx: NormaliseCont
     }
     return many(findings, 'findings', 'securityhub', (f) => [guarded(['securityhub', normaliseSecurityHub], f, ctx)]);
   }
-  const known = BY_DETAIL_TYPE[detailType];
+  // Own keys only: a hostile detail-type such as `__proto__` or `constructor` must not find a normaliser.
+  const known = Object.hasOwn(BY_DETAIL_TYPE, detailType) ? BY_DETAIL_TYPE[detailType] : undefined;
   if (known) return [guarded(known, detail, ctx)];
   // Partner buses name their sources `aws.partner/<vendor>/...`; recognise Okta and GitHub by that too.
   const source = envelope.source as string;

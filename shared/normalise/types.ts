@@ -29,6 +29,11 @@ export type NormaliseResult =
 export interface NormaliseContext {
   /** Adds IP class, geolocation, threat-intel matches to a finished event, in place. */
   enrich: (event: OcsfEvent) => void;
+  /**
+   * When Vigil received the record (ms since the epoch): the event time of last resort for a
+   * record that carries no usable time of its own. Without it such a record is rejected.
+   */
+  receivedAt?: number;
 }
 
 /** A single-record normaliser: total over `unknown`, never throws (property-tested). */
