@@ -10,7 +10,7 @@ export function triggerKey(ev: NormalisedEvent): string | undefined {
     ev.source === 'cloudtrail'
       ? (raw.eventName ?? raw.eventname)
       : ev.source === 'okta'
-        ? raw.eventType
+        ? (raw.eventType ?? raw.eventtype)
         : ev.source === 'github'
           ? raw.action
           : undefined;
@@ -109,6 +109,7 @@ export function buildEngine(detections: readonly Detection[]): DetectionEngine {
           event_uid: eventUid,
           entities,
           evidence: { ...baseFacts(ev), ...hit.evidence },
+          ...(d.attribution ? { attribution: d.attribution } : {}),
         });
       }
       return signals;

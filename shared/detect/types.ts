@@ -96,6 +96,8 @@ export interface Detection {
   triggers?: readonly string[];
   detect(ev: NormalisedEvent, ctx: DetectionContext): Hit | undefined;
   cases: DetectionCase[];
+  /** Author, licence and origin of a detection written elsewhere (Sigma rules): kept on every signal. */
+  attribution?: string;
 }
 
 export type SignalOrigin = 'detection' | 'sigma' | 'baseline' | 'intel' | 'finding';
