@@ -1,0 +1,107 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileSigmaRule } from '../../../shared/sigma/load.ts';
+import { compiled, compileYaml, ruleYaml } from './support.ts';
+
+/** Selection keys and values a hostile or careless rule author might write. */
+const key = fc.constantFrom(
+  'eventName',
+  'eventName|contains',
+  'userAgent|re',
+  'sourceIPAddress|cidr',
+  'errorCode|exists',
+  'requestParameters|contains|all',
+  'userIdentity.arn|fieldref',
+  'x|base64offset|contains',
+  '|all',
+  '__proto__',
+  'constructor',
+  'eventName|windash|contains',
+  'a|b|c',
+  '',
+);
+const scalar = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom('(a+)+', '10.0.0.0/8', '*', '\\', '%x%'),
+);
+const value = fc.oneof(
+  scalar,
+  fc.array(scalar, { maxLength: 4 }),
+  fc.dictionary(fc.string({ maxLength: 4 }), scalar, { maxKeys: 2 }),
+);
+const selection = fc.oneof(
+  fc.dictionary(key, value, { maxKeys: 4 }),
+  fc.array(fc.dictionary(key, value, { maxKeys: 3 }), { maxLength: 3 }),
+  fc.array(scalar, { maxLength: 3 }),
+  scalar,
+);
+const condition = fc.constantFrom(
+  'sel',
+  'sel and not other',
+  '1 of them',
+  'all of s*',
+  'sel | count() > 2',
+  'sel | near other',
+  '(sel',
+  'missing',
+);
+
+describe('compiler and matcher are total (fuzz)', () => {
+  it('compiling any rule shape returns an outcome and never throws', () => {
+    fc.assert(
+      fc.property(
+        selection,
+        selection,
+        condition,
+        fc.constantFrom('aws', 'okta', 'github'),
+        (sel, other, cond, product) => {
+          const outcome = compileYaml(
+            ruleYaml({ sel, other, condition: cond }, { product, timeframe: '5m' }),
+          );
+          expect(['compiled', 'unsupported', 'invalid']).toContain(outcome.status);
+          if (outcome.status === 'compiled') outcome.detection.example(); // derivation is total too
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('compiled matchers never throw on arbitrary records', () => {
+    const rules = [
+      compiled({
+        sel: { 'requestParameters|contains|all': ['a', 'b'], 'userIdentity.arn|re': '.+:x' },
+        f: ['kw'],
+        condition: 'sel or f',
+      }),
+      compiled({
+        sel: { 'sourceIPAddress|cidr': ['10.0.0.0/8', '::1/128'], errorCode: null },
+        condition: 'not sel',
+      }),
+      compiled({
+        sel: { 'userIdentity.arn|fieldref|contains': 'requestParameters.userName', eventName: 'A*b?c' },
+        condition: 'sel',
+      }),
+    ];
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 5 }), (record) => {
+        for (const rule of rules) expect(typeof rule.matches(record)).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a __proto__ key in a rule or a record stays data', () => {
+    const outcome = compileSigmaRule(
+      'title: t\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    __proto__: x\n  condition: sel\n',
+      'p.yml',
+    );
+    expect(outcome.status).toBe('unsupported');
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    const rule = compiled({ sel: { 'requestParameters.__proto__': 'polluted' }, condition: 'sel' });
+    expect(rule.matches(JSON.parse('{"requestParameters":{"__proto__":"polluted"}}'))).toBe(true);
+    expect(rule.matches({ requestParameters: {} })).toBe(false);
+  });
+});
