@@ -15,7 +15,7 @@ commands:
   replay FILE…         the whole pipeline (normalise, detect, correlate on a local DynamoDB)
                        [--story] [--json] [--batch-size N]
   eval [DIR]           detection and false-positive rates per source on labelled records
-                       (default DIR: ../shared/data/labelled) [--json]
+                       (default DIR: ../shared/data/labelled) [--json] [--native-only]
   bench                throughput against bare JSON.parse of the same stream
                        [--events N] [--file FILE] [--rounds N] [--json]
 
@@ -75,10 +75,17 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { json: { type: 'boolean', default: false } },
+          options: {
+            json: { type: 'boolean', default: false },
+            'native-only': { type: 'boolean', default: false },
+          },
         });
         if (positionals.length > 1) throw new UsageError('vigil eval takes at most one DIR');
-        return await evalCommand({ dir: positionals[0] ?? '../shared/data/labelled', json: values.json ?? false });
+        return await evalCommand({
+          dir: positionals[0] ?? '../shared/data/labelled',
+          json: values.json ?? false,
+          nativeOnly: values['native-only'] ?? false,
+        });
       }
       case 'bench': {
         const { values } = parseArgs({

@@ -1,7 +1,25 @@
 import { CATALOGUE } from '../shared/detect/catalogue/index.ts';
 import { buildEngine, type DetectionEngine } from '../shared/detect/engine.ts';
 import type { Detection, DetectionConfig } from '../shared/detect/types.ts';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { classifyAddress } from '../shared/enrich/ip-class.ts';
+import { loadSigmaRules } from '../shared/sigma/index.ts';
+
+/**
+ * Where the local runtime finds Sigma rules: `VIGIL_SIGMA_RULES`, else the shared data folder
+ * beside a checkout. Vigil ships no rules of its own (they are their authors' work under the
+ * Detection Rule License); a deployment names its rules folder in its configuration.
+ */
+export function sigmaRulesDir(): string | undefined {
+  const dir = process.env.VIGIL_SIGMA_RULES ?? resolve(process.cwd(), '../shared/data/sigma/rules');
+  return existsSync(dir) ? dir : undefined;
+}
+
+/** Compiled Sigma detections for aws/okta/github from `dir` (none when there is no folder). */
+export function sigmaDetections(dir = sigmaRulesDir()): readonly Detection[] {
+  return dir ? loadSigmaRules(dir, { products: ['aws', 'okta', 'github'] }).detections : [];
+}
 
 export interface LocalDetectionOptions {
   /** Org accounts; when none are given, every account that receives events in the stream counts as the org's. */

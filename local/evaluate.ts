@@ -52,7 +52,7 @@ export async function evaluate(dir: string, detections: readonly Detection[]): P
       const config: DetectionConfig = { orgAccounts: accounts, isTrustedNetwork: (ip) => ip.startsWith('10.') };
       const context = { window: memoryWindow(), config };
       let detected = false;
-      for (const r of normalise(labelled.event, { enrich: noEnrichment })) {
+      for (const r of normalise(labelled.event, { enrich: noEnrichment, receivedAt: Date.now() })) {
         if (!r.ok) continue;
         const account = r.event.ocsf.cloud?.account?.uid;
         if (account) accounts.add(account);

@@ -12,7 +12,7 @@ import { correlateBatch } from '../shared/pipeline/correlate.ts';
 import { detectBatch } from '../shared/pipeline/detect.ts';
 import { dynamoCorrelationStore } from '../shared/store/dynamo-correlation-store.ts';
 import { createTableInput, timeToLiveInput } from '../shared/store/table-schema.ts';
-import { localDetection } from './detection-runtime.ts';
+import { localDetection, sigmaDetections } from './detection-runtime.ts';
 import { localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.ts';
 
 export interface ReplayOptions {
@@ -63,7 +63,7 @@ export async function readEvents(
         rejected++;
         continue;
       }
-      for (const r of normalise(unwrap(value), { enrich })) {
+      for (const r of normalise(unwrap(value), { enrich, receivedAt: Date.now() })) {
         if (r.ok) events.push(r.event);
         else rejected++;
       }
@@ -144,7 +144,7 @@ export async function replayEvents(
     const store = dynamoCorrelationStore({ client, tableName });
     const detection = localDetection({
       ...(options.orgAccounts ? { orgAccounts: options.orgAccounts } : {}),
-      ...(options.extraDetections ? { extra: options.extraDetections } : {}),
+      extra: options.extraDetections ?? sigmaDetections(),
     });
     const { signals, writes } = await runPipeline(events, {
       store,

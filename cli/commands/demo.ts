@@ -13,7 +13,7 @@ export interface DemoOptions {
  */
 export async function demoCommand(_opts: DemoOptions): Promise<number> {
   const events = attackStory();
-  const ctx = { enrich: defaultEnricher() };
+  const ctx = { enrich: defaultEnricher(), receivedAt: Date.now() };
   const byClass = new Map<string, number>();
   let failed = 0;
   for (const e of events) {

@@ -20,7 +20,7 @@ export async function normaliseCommand(file: string): Promise<number> {
       await out.write(JSON.stringify({ line, error: parsed.error }));
       continue;
     }
-    const results = normalise(unwrapEvent(parsed.value), ctx);
+    const results = normalise(unwrapEvent(parsed.value), { ...ctx, receivedAt: Date.now() });
     const [only] = results;
     if (results.length === 1 && only) {
       await out.write(JSON.stringify(only.ok ? withRaw(only) : { line, error: only.error.message }));
