@@ -9,6 +9,8 @@ import { AWS_INITIAL_ACCESS } from './aws-initial-access.ts';
 import { AWS_LATERAL_EXECUTION } from './aws-lateral-execution.ts';
 import { AWS_PERSISTENCE } from './aws-persistence.ts';
 import { AWS_PRIVILEGE_ESCALATION } from './aws-privilege-escalation.ts';
+import { GITHUB_DETECTIONS } from './github.ts';
+import { OKTA_DETECTIONS } from './okta.ts';
 
 /** Every native detection, in one list. Each module owns one ATT&CK tactic family (or source). */
 export const CATALOGUE: readonly Detection[] = [
@@ -22,4 +24,6 @@ export const CATALOGUE: readonly Detection[] = [
   ...AWS_EXFILTRATION,
   ...AWS_IMPACT,
   ...AWS_FINDINGS,
+  ...OKTA_DETECTIONS,
+  ...GITHUB_DETECTIONS,
 ];
