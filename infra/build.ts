@@ -3,7 +3,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { StageRemovalPolicy } from './aspects/stage-removal-policy.ts';
 import { VigilTags } from './aspects/vigil-tags.ts';
 import { CONFIG_CONTEXT_KEY, parseVigilConfig, type VigilConfig } from './config.ts';
-import type { BulkConsumerTiming } from './constructs/bulk-ingest-store.ts';
+import type { QueueConsumerTiming } from './constructs/queue-consumer.ts';
 import { FEATURE_FLAGS } from './feature-flags.ts';
 import { ComputeStack } from './stacks/compute-stack.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
@@ -12,7 +12,17 @@ import { StatefulStack } from './stacks/stateful-stack.ts';
  * The normaliser both answers EventBridge (milliseconds per event) and parses bulk objects
  * (seconds per batch); the bulk queue's visibility timeout is derived from these values.
  */
-const NORMALISE_TIMING: BulkConsumerTiming = {
+const NORMALISE_TIMING: QueueConsumerTiming = {
+  functionTimeout: Duration.seconds(60),
+  maxBatchingWindow: Duration.seconds(5),
+};
+
+/**
+ * The correlator waits up to this window for a fuller batch: more signals per batch means more of
+ * them share an entity, and correlation writes once per entity per batch. The signals queue's
+ * visibility timeout is derived from these values.
+ */
+const CORRELATE_TIMING: QueueConsumerTiming = {
   functionTimeout: Duration.seconds(60),
   maxBatchingWindow: Duration.seconds(5),
 };
@@ -30,16 +40,18 @@ export function buildApp(context: Readonly<Record<string, unknown>> = {}): Vigil
   const config = parseVigilConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY));
   const stateful = new StatefulStack(app, 'VigilStateful', {
     stackName: `vigil-${config.stage}-stateful`,
-    description: `Vigil ${config.stage}: key, event store, buses, dead-letter queues, bulk ingest`,
+    description: `Vigil ${config.stage}: key, event store, buses, dead-letter queues, bulk ingest, signals queue`,
     config,
     bulkConsumer: NORMALISE_TIMING,
+    signalConsumer: CORRELATE_TIMING,
   });
   const compute = new ComputeStack(app, 'VigilCompute', {
     stackName: `vigil-${config.stage}-compute`,
-    description: `Vigil ${config.stage}: functions and ingest wiring`,
+    description: `Vigil ${config.stage}: functions, ingest wiring, detection and correlation`,
     config,
     stateful,
     bulkConsumer: NORMALISE_TIMING,
+    signalConsumer: CORRELATE_TIMING,
   });
   Aspects.of(app).add(new VigilTags(), { priority: AspectPriority.MUTATING });
   Aspects.of(app).add(new StageRemovalPolicy(config.stage), { priority: AspectPriority.MUTATING });

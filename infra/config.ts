@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidr } from '../functions/lib/detection-config.ts';
 
 /** The CDK context key that holds Vigil's deploy-time configuration. */
 export const CONFIG_CONTEXT_KEY = 'vigil';
@@ -24,26 +25,67 @@ const partnerEventSource = z
     error: 'expected a partner event source name such as "aws.partner/okta.com/<org-id>/<name>"',
   });
 
-export const VigilConfigSchema = z.strictObject(
-  {
-    stage: z.enum(['dev', 'prod'], { error: 'expected "dev" or "prod"' }).default('dev'),
-    logRetentionDays: z
-      .literal(LOG_RETENTION_DAYS, {
-        error: `expected a retention CloudWatch Logs allows, one of ${LOG_RETENTION_DAYS.join(', ')}`,
-      })
-      .default(90),
-    externalSourceAccounts: z
-      .array(accountId, { error: 'expected a list of 12-digit AWS account ids' })
-      .default([])
-      .transform((ids) => [...new Set(ids)]),
-    partnerEventSources: z
-      .array(partnerEventSource, { error: 'expected a list of partner event source names' })
-      .default([])
-      .transform((names) => [...new Set(names)]),
-    alarmEmail: z.email({ error: 'expected an email address such as "soc@example.com"' }).optional(),
-  },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected an object') },
-);
+// The same parser the normaliser applies to TRUSTED_CIDRS at cold start: what synthesizes also starts.
+const trustedCidr = z
+  .string({ error: 'expected a CIDR range as a string, e.g. "203.0.113.0/24"' })
+  .transform((text, ctx) => {
+    const parsed = parseCidr(text.trim());
+    if (parsed.ok) return parsed.value.text;
+    ctx.addIssue({ code: 'custom', message: `expected a CIDR range: ${parsed.problem}` });
+    return z.NEVER;
+  });
+
+/**
+ * Lambda allows 4 KB of environment variables per function, shared with the table name, the queue
+ * URL and the logger settings; the detection settings get at most this much of it.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
+ */
+const DETECTION_ENV_BUDGET = 3_000;
+
+export const VigilConfigSchema = z
+  .strictObject(
+    {
+      stage: z.enum(['dev', 'prod'], { error: 'expected "dev" or "prod"' }).default('dev'),
+      logRetentionDays: z
+        .literal(LOG_RETENTION_DAYS, {
+          error: `expected a retention CloudWatch Logs allows, one of ${LOG_RETENTION_DAYS.join(', ')}`,
+        })
+        .default(90),
+      externalSourceAccounts: z
+        .array(accountId, { error: 'expected a list of 12-digit AWS account ids' })
+        .default([])
+        .transform((ids) => [...new Set(ids)]),
+      partnerEventSources: z
+        .array(partnerEventSource, { error: 'expected a list of partner event source names' })
+        .default([])
+        .transform((names) => [...new Set(names)]),
+      alarmEmail: z.email({ error: 'expected an email address such as "soc@example.com"' }).optional(),
+      /**
+       * Accounts of the organisation beyond the deploying one, which always counts: detections treat
+       * a share or trust to any other account as foreign.
+       */
+      orgAccounts: z
+        .array(accountId, { error: 'expected a list of 12-digit AWS account ids' })
+        .default([])
+        .transform((ids) => [...new Set(ids)]),
+      /** The organisation's own networks (offices, VPN, NAT egress); private ranges are always trusted. */
+      trustedCidrs: z
+        .array(trustedCidr, { error: 'expected a list of CIDR ranges such as "203.0.113.0/24"' })
+        .default([])
+        .transform((cidrs) => [...new Set(cidrs)]),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected an object') },
+  )
+  .superRefine((config, ctx) => {
+    // Account id plus comma for each account (the deploying one included), then the CIDR list.
+    const size = 13 * (config.orgAccounts.length + 1) + config.trustedCidrs.join(',').length;
+    if (size > DETECTION_ENV_BUDGET)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['orgAccounts'],
+        message: `expected orgAccounts and trustedCidrs to fit in ${DETECTION_ENV_BUDGET} characters of the function environment (Lambda allows 4 KB in all), they take ${size}`,
+      });
+  });
 
 export type VigilConfig = z.infer<typeof VigilConfigSchema>;
 export type Stage = VigilConfig['stage'];

@@ -1,5 +1,6 @@
 /**
- * normalise: raw security events in, OCSF events out (to the sink), poison to the quarantine.
+ * normalise: raw security events in, OCSF events through detection, signals out to the signals
+ * queue (for correlation), poison to the quarantine.
  *
  * Two triggers:
  * - EventBridge rules invoke it asynchronously with one event. A transient failure throws, so
@@ -9,17 +10,18 @@
  *   whose processing failed (TransientError, or a defect) is listed so SQS redelivers it, and the
  *   queue's redrive policy moves it to the DLQ if it keeps failing.
  * Idempotent on the event id / message id: redelivery rewrites the same quarantine keys and yields
- * the same metadata.uid.
+ * the same metadata.uid, hence the same signal ids. A signal publish that fails fails the input too.
  */
 
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { z } from 'zod';
+import { CATALOGUE } from '../../shared/detect/catalogue/index.ts';
 import { defaultEnricher } from '../../shared/enrich/index.ts';
 import { describeError, isVigilError } from '../../shared/errors.ts';
-import { countingSink } from '../../shared/ingest/event-sink.ts';
 import {
   addCounts,
   type IngestCounts,
@@ -29,9 +31,12 @@ import {
   NO_COUNTS,
 } from '../../shared/ingest/ingest-message.ts';
 import type { SqsMessage } from '../../shared/ingest/sqs-message.ts';
+import { type DetectionReport, detectionSink } from '../../shared/pipeline/detection-sink.ts';
 import { dynamoQuarantineStore } from '../../shared/store/dynamo-quarantine-store.ts';
 import { s3ObjectReader } from '../../shared/store/s3-object-reader.ts';
+import { sqsSignalPublisher } from '../../shared/store/sqs-signal-publisher.ts';
 import { documentClient } from '../lib/aws-clients.ts';
+import { detectionConfigFromEnv } from '../lib/detection-config.ts';
 import { requireEnv } from '../lib/env.ts';
 import { createLogger } from '../lib/logger.ts';
 import { socHandler } from '../lib/soc-handler.ts';
@@ -99,8 +104,19 @@ async function runSqsBatch(
   return response;
 }
 
+/** Counts and ids only: signals carry evidence from hostile logs, and it stays out of the logs. */
+export const logDetection =
+  (logger: Logger) =>
+  ({ events, signals, faults }: DetectionReport): void => {
+    if (Object.keys(faults).length > 0) logger.warn('detections threw', { events, faults });
+    if (signals > 0) logger.info('signals published', { events, signals });
+  };
+
 // ── production wiring: built once per container ──────────────────────────────────────────────
+// Every setting is read and checked here, at cold start, so a miswired function fails at once.
 const tableName = requireEnv('TABLE_NAME', 'the DynamoDB table holding the quarantine');
+const signalsQueueUrl = requireEnv('SIGNALS_QUEUE_URL', 'the SQS queue that carries signals to correlation');
+const detectionConfig = detectionConfigFromEnv();
 const logger = createLogger('normalise');
 const now = () => new Date();
 
@@ -109,9 +125,14 @@ export const handler = makeHandler({
   now,
   quarantine: dynamoQuarantineStore({ client: documentClient(), tableName, now }),
   objects: s3ObjectReader(new S3Client({})),
-  // The detection stage that consumes normalised events lands in a later issue: until then the
-  // events are counted (and the counts logged) but go nowhere.
-  sink: countingSink(),
+  // Detection runs here, in the same invocation: one hop fewer per event, and only signals (a
+  // small fraction of events) travel on to correlation.
+  sink: detectionSink({
+    detections: CATALOGUE,
+    config: detectionConfig,
+    publisher: sqsSignalPublisher({ client: new SQSClient({}), queueUrl: signalsQueueUrl }),
+    onBatch: logDetection(logger),
+  }),
   normaliseContext: {
     enrich: defaultEnricher({
       onError: (e) => logger.warn('enrichment provider fault', { failure: describeError(e) }),

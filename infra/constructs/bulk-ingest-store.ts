@@ -13,12 +13,7 @@ import type { VigilConfig } from '../config.ts';
 import { resourceName } from '../naming.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import type { EncryptionKey } from './encryption-key.ts';
-
-/** How the bulk queue's consumer runs; the queue's visibility timeout is derived from it. */
-export interface BulkConsumerTiming {
-  readonly functionTimeout: Duration;
-  readonly maxBatchingWindow: Duration;
-}
+import { type QueueConsumerTiming, visibilityTimeoutFor } from './queue-consumer.ts';
 
 /**
  * The bulk bucket's name. Fixed, so that the queue and key policies (S3 checks the queue policy when
@@ -46,7 +41,7 @@ export class BulkIngestStore extends Construct {
     props: {
       readonly config: VigilConfig;
       readonly encryption: EncryptionKey;
-      readonly consumer: BulkConsumerTiming;
+      readonly consumer: QueueConsumerTiming;
     },
   ) {
     super(scope, id);
@@ -70,12 +65,7 @@ export class BulkIngestStore extends Construct {
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: key,
       enforceSSL: true,
-      // At least six times the consumer's timeout (plus its batching window), so a batch Lambda is
-      // still retrying is not handed to a second invocation.
-      // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
-      visibilityTimeout: Duration.seconds(
-        consumer.functionTimeout.toSeconds() * 6 + consumer.maxBatchingWindow.toSeconds(),
-      ),
+      visibilityTimeout: visibilityTimeoutFor(consumer),
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: BULK_MAX_RECEIVE_COUNT },
     });
 

@@ -5,7 +5,7 @@ import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { type IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IngestRoute } from '../ingest-routes.ts';
-import type { BulkConsumerTiming } from './bulk-ingest-store.ts';
+import type { QueueConsumerTiming } from './queue-consumer.ts';
 import type { VigilFunction } from './vigil-function.ts';
 
 /**
@@ -27,7 +27,7 @@ export interface IngestProps {
   readonly normalise: VigilFunction;
   readonly ruleTargetDeadLetters: IQueue;
   readonly bulkQueue: IQueue;
-  readonly bulkConsumer: BulkConsumerTiming;
+  readonly bulkConsumer: QueueConsumerTiming;
 }
 
 /** Everything that delivers raw events to the normaliser: the EventBridge rules and the bulk queue. */

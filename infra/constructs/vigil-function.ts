@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -18,10 +18,16 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { type IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { installedPackageClosure } from '../bundled-packages.ts';
 import type { VigilConfig } from '../config.ts';
 import { logGroupPrefix } from '../naming.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The geolocation package shared/enrich/geo.ts requires at run time; it reads its database from its own folder. */
+const GEOIP_PACKAGE = 'geoip-country';
+/** The indicator file shared/enrich/indicator-file.ts reads, relative to the repository root. */
+const SAMPLE_INDICATORS = 'shared/enrich/data/indicators.sample.ndjson';
 
 export type TableAccess = 'RO' | 'RW';
 
@@ -49,6 +55,11 @@ export interface VigilFunctionProps {
   readonly timeout: Duration;
   readonly memorySize?: number;
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Ship what shared/enrich loads from disk at run time: the geoip-country package (with its
+   * database files) and the sample indicator file. Only functions that enrich events need it.
+   */
+  readonly enrichmentData?: boolean;
 }
 
 /**
@@ -107,13 +118,18 @@ export class VigilFunction extends Construct {
         target: 'node22',
         mainFields: ['module', 'main'],
         minify: true,
+        // Vigil's errors name themselves after their class (new.target.name) and logs print that
+        // name; minified, a ValidationError would log as "fe".
+        keepNames: true,
         sourceMap: true,
         // CJS dependencies call require(); an ESM bundle has none unless it is defined.
         banner:
           "import { createRequire as vigilCreateRequire } from 'node:module'; const require = vigilCreateRequire(import.meta.url);",
         // Bundle the AWS SDK too: the function runs the versions the lockfile pins and the tests use,
-        // not whatever the Lambda runtime happens to ship.
-        externalModules: [],
+        // not whatever the Lambda runtime happens to ship. geoip-country stays a real package: it
+        // finds its database relative to its own files (see enrichmentBundling).
+        externalModules: props.enrichmentData ? [GEOIP_PACKAGE] : [],
+        ...(props.enrichmentData ? { commandHooks: enrichmentBundling() } : {}),
       },
     });
 
@@ -206,6 +222,20 @@ export class VigilFunction extends Construct {
     this.useKeyThrough('sqs', ['kms:Decrypt']);
   }
 
+  /**
+   * Sends messages to one queue encrypted with Vigil's key (SendMessageBatch is authorised as
+   * sqs:SendMessage), and puts the queue URL in the environment under `envName`. A producer of a
+   * KMS-encrypted queue needs kms:GenerateDataKey and kms:Decrypt on its key, nothing more.
+   * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+   */
+  sendMessagesTo(queue: IQueue, envName: string): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+    );
+    this.useKeyThrough('sqs', ['kms:GenerateDataKey', 'kms:Decrypt']);
+    this.function.addEnvironment(envName, queue.queueUrl);
+  }
+
   private useKeyThrough(service: 'dynamodb' | 's3' | 'sqs', actions: readonly string[]): void {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
@@ -217,4 +247,38 @@ export class VigilFunction extends Construct {
       }),
     );
   }
+}
+
+/**
+ * The bundle is one ESM file, so in Lambda every `import.meta.url` is the bundle's own URL
+ * (file:///var/task/index.mjs):
+ * - shared/enrich/geo.ts requires geoip-country through createRequire(import.meta.url), which
+ *   esbuild leaves alone; Node then looks in /var/task/node_modules, and the package reads its
+ *   database from ../data next to its own lib/. So the package is copied there whole.
+ * - shared/enrich/indicator-file.ts resolves ./data/indicators.sample.ndjson against
+ *   import.meta.url, i.e. /var/task/data/: the file is copied there.
+ * Without these, enrichment quietly degrades to IP class only (the faults reach the enricher's
+ * onError, i.e. a warning in the log, not a failure).
+ *
+ * Why not NodejsFunction's `nodeModules`: it runs `npm ci` in the bundle folder, which needs the
+ * registry; copying the installed packages ships exactly the locked versions and keeps synth offline.
+ */
+function enrichmentBundling() {
+  const packages = installedPackageClosure(REPO_ROOT, GEOIP_PACKAGE);
+  const q = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      `mkdir -p ${q(join(outputDir, 'data'))}`,
+      ...packages.flatMap((name) => {
+        const target = join(outputDir, 'node_modules', name);
+        return [
+          `mkdir -p ${q(dirname(target))}`,
+          `cp -R ${q(join(inputDir, 'node_modules', name))} ${q(target)}`,
+        ];
+      }),
+      `cp ${q(join(inputDir, SAMPLE_INDICATORS))} ${q(join(outputDir, 'data'))}/`,
+    ],
+  };
 }

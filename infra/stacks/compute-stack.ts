@@ -2,8 +2,10 @@ import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { VigilConfig } from '../config.ts';
-import { type BulkConsumerTiming, bulkIngestBucketName } from '../constructs/bulk-ingest-store.ts';
+import { bulkIngestBucketName } from '../constructs/bulk-ingest-store.ts';
+import { Correlation } from '../constructs/correlation.ts';
 import { Ingest } from '../constructs/ingest.ts';
+import type { QueueConsumerTiming } from '../constructs/queue-consumer.ts';
 import { VigilFunction } from '../constructs/vigil-function.ts';
 import { ingestRoutes } from '../ingest-routes.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -11,16 +13,19 @@ import type { StatefulStack } from './stateful-stack.ts';
 export interface ComputeStackProps extends StackProps {
   readonly config: VigilConfig;
   readonly stateful: StatefulStack;
-  readonly bulkConsumer: BulkConsumerTiming;
+  readonly bulkConsumer: QueueConsumerTiming;
+  readonly signalConsumer: QueueConsumerTiming;
 }
 
 /**
  * The functions and the wiring that feeds them. Holds no data: it can be destroyed and redeployed
- * without losing anything. Detect, correlate, narrate and respond join here as capabilities.
+ * without losing anything. Detection runs inside the normaliser and hands signals to the signals
+ * queue; correlation consumes it. Narrate and respond join here as capabilities.
  */
 export class ComputeStack extends Stack {
   readonly normalise: VigilFunction;
   readonly ingest: Ingest;
+  readonly correlation: Correlation;
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
@@ -30,12 +35,15 @@ export class ComputeStack extends Stack {
       config,
       key: stateful.encryption.key,
       entry: 'functions/normalise/handler.ts',
-      description: 'Normalises raw security events to OCSF and stores them',
+      description: 'Normalises raw security events to OCSF, runs detections, publishes signals',
       timeout: bulkConsumer.functionTimeout,
       // Bulk batches parse whole log objects; Lambda CPU and network scale with memory.
       memorySize: 1024,
+      enrichmentData: true,
+      environment: detectionEnvironment(config, this.account),
     });
     this.normalise.bindTable(stateful.store, 'RW');
+    this.normalise.sendMessagesTo(stateful.signals.queue, 'SIGNALS_QUEUE_URL');
     // By name, not by reference: the name is fixed, and nothing here needs a stack export for it.
     const bulkBucket = Bucket.fromBucketName(
       this,
@@ -64,5 +72,24 @@ export class ComputeStack extends Stack {
       bulkQueue: stateful.bulkIngest.queue,
       bulkConsumer,
     });
+
+    this.correlation = new Correlation(this, 'Correlation', {
+      config,
+      key: stateful.encryption.key,
+      store: stateful.store,
+      signalQueue: stateful.signals.queue,
+      consumer: props.signalConsumer,
+    });
   }
+}
+
+/**
+ * What detections know about the deployment, read by functions/lib/detection-config.ts at cold
+ * start. The deploying account is always one of the organisation's.
+ */
+function detectionEnvironment(config: VigilConfig, account: string): Record<string, string> {
+  return {
+    ORG_ACCOUNTS: [account, ...config.orgAccounts.filter((a) => a !== account)].join(','),
+    TRUSTED_CIDRS: config.trustedCidrs.join(','),
+  };
 }

@@ -1,21 +1,24 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { VigilConfig } from '../config.ts';
-import { type BulkConsumerTiming, BulkIngestStore } from '../constructs/bulk-ingest-store.ts';
+import { BulkIngestStore } from '../constructs/bulk-ingest-store.ts';
 import { EncryptionKey } from '../constructs/encryption-key.ts';
 import { EventStore } from '../constructs/event-store.ts';
 import { ExternalEventBuses } from '../constructs/external-event-buses.ts';
 import { IngestDeadLetters } from '../constructs/ingest-dead-letters.ts';
+import type { QueueConsumerTiming } from '../constructs/queue-consumer.ts';
+import { SignalQueue } from '../constructs/signal-queue.ts';
 import { ingestRoutes, ingestRuleArn } from '../ingest-routes.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: VigilConfig;
-  readonly bulkConsumer: BulkConsumerTiming;
+  readonly bulkConsumer: QueueConsumerTiming;
+  readonly signalConsumer: QueueConsumerTiming;
 }
 
 /**
  * Everything that holds data or that other accounts point at: the key, the table, the external
- * buses, the dead-letter queues and the bulk-ingest bucket and queue. Compute can be torn down and
+ * buses, the dead-letter queues, the bulk-ingest bucket and queue, and the signals queue. Compute can be torn down and
  * redeployed freely; this stack changes rarely and, in prod, retains its resources.
  */
 export class StatefulStack extends Stack {
@@ -24,6 +27,7 @@ export class StatefulStack extends Stack {
   readonly buses: ExternalEventBuses;
   readonly deadLetters: IngestDeadLetters;
   readonly bulkIngest: BulkIngestStore;
+  readonly signals: SignalQueue;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -39,6 +43,10 @@ export class StatefulStack extends Stack {
       config,
       encryption: this.encryption,
       consumer: props.bulkConsumer,
+    });
+    this.signals = new SignalQueue(this, 'Signals', {
+      encryption: this.encryption,
+      consumer: props.signalConsumer,
     });
   }
 }

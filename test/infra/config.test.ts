@@ -12,13 +12,33 @@ function problemsOf(raw: unknown): readonly string[] {
 }
 
 describe('parseVigilConfig', () => {
-  it('defaults to a dev stage with 90-day logs and no external producers', () => {
+  it('defaults to a dev stage with 90-day logs, no external producers, and no org accounts or networks beyond the defaults', () => {
     expect(parseVigilConfig(undefined)).toEqual({
       stage: 'dev',
       logRetentionDays: 90,
       externalSourceAccounts: [],
       partnerEventSources: [],
+      orgAccounts: [],
+      trustedCidrs: [],
     });
+  });
+
+  it('accepts org accounts and trusted networks, spelling ranges canonically and once', () => {
+    const config = parseVigilConfig({
+      orgAccounts: ['444455556666', '444455556666', '777788889999'],
+      trustedCidrs: ['203.0.113.0/24', ' 2001:0db8:0000::/32 ', '2001:db8::/32'],
+    });
+    expect(config.orgAccounts).toEqual(['444455556666', '777788889999']);
+    expect(config.trustedCidrs).toEqual(['203.0.113.0/24', '2001:db8::/32']);
+  });
+
+  it('refuses more org accounts and networks than fit in the function environment', () => {
+    const many = Array.from({ length: 240 }, (_, i) => String(100_000_000_000 + i));
+    const problems = problemsOf({ orgAccounts: many });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(
+      'vigil.orgAccounts: expected orgAccounts and trustedCidrs to fit in 3000 characters',
+    );
   });
 
   it('accepts a full prod configuration', () => {
@@ -77,6 +97,15 @@ describe('parseVigilConfig', () => {
       'vigil.partnerEventSources.0: expected a partner event source',
     ],
     [{ alarmEmail: 'soc' }, 'vigil.alarmEmail: expected an email address'],
+    [{ orgAccounts: ['1234'] }, 'vigil.orgAccounts.0: expected a 12-digit AWS account id'],
+    [{ orgAccounts: '111111111111' }, 'vigil.orgAccounts: expected a list of 12-digit AWS account ids'],
+    [
+      { trustedCidrs: ['203.0.113.7'] },
+      'vigil.trustedCidrs.0: expected a CIDR range: "203.0.113.7" has no prefix length',
+    ],
+    [{ trustedCidrs: ['10.1.2.3/8'] }, 'has host bits set (did you mean 10.0.0.0/8?)'],
+    [{ trustedCidrs: ['0.0.0.0/0'] }, 'would trust a large part of the internet'],
+    [{ trustedCidrs: [24] }, 'vigil.trustedCidrs.0: expected a CIDR range as a string'],
     [{ stag: 'dev' }, 'vigil.stag: unknown key (known keys: stage,'],
     [42, 'vigil: expected an object, got 42'],
     ['{not json', 'vigil: expected a JSON object'],

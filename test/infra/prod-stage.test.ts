@@ -4,6 +4,8 @@ import { buildApp } from '../../infra/build.ts';
 
 const PRODUCERS = ['111111111111', '222222222222'];
 const OKTA = 'aws.partner/okta.com/org123/okta-logs';
+const ORG_ACCOUNTS = ['333333333333', '444444444444'];
+const TRUSTED = ['203.0.113.0/24', '2001:db8::/32'];
 
 // A prod deployment with producer accounts and a partner source. Bundling is skipped: these
 // assertions are about the templates, and stacks.test.ts already exercises the bundle.
@@ -18,6 +20,8 @@ beforeAll(() => {
       logRetentionDays: 365,
       externalSourceAccounts: PRODUCERS,
       partnerEventSources: [OKTA],
+      orgAccounts: ORG_ACCOUNTS,
+      trustedCidrs: TRUSTED,
     },
   });
   stateful = Template.fromStack(vigil.stateful);
@@ -41,11 +45,26 @@ describe('prod stage', () => {
     },
   );
 
-  it('retains the function log groups, which hold evidence too', () => {
+  it.each(['normalise', 'correlate'])('retains the %s log group, which holds evidence too', (name) => {
     compute.hasResource('AWS::Logs::LogGroup', {
       DeletionPolicy: 'Retain',
-      Properties: Match.objectLike({ RetentionInDays: 365, LogGroupName: '/vigil/prod/normalise' }),
+      Properties: Match.objectLike({ RetentionInDays: 365, LogGroupName: `/vigil/prod/${name}` }),
     });
+  });
+});
+
+describe('detection settings', () => {
+  it('gives the normaliser the deploying account plus the configured org accounts, and the trusted ranges', () => {
+    const [fn] = Object.values(
+      compute.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'normalise' } } },
+      }),
+    );
+    const variables = fn!.Properties.Environment.Variables as Record<string, unknown>;
+    expect(variables.ORG_ACCOUNTS).toEqual({
+      'Fn::Join': ['', [{ Ref: 'AWS::AccountId' }, `,${ORG_ACCOUNTS.join(',')}`]],
+    });
+    expect(variables.TRUSTED_CIDRS).toBe(TRUSTED.join(','));
   });
 });
 

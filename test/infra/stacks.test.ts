@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,8 @@ import { buildApp } from '../../infra/build.ts';
 // One synth of the default (dev) app, with real esbuild bundling, shared by every assertion here.
 let stateful: Template;
 let compute: Template;
-let bundleDir: string;
+/** The bundled code of each function, by the prefix of its logical id. */
+let bundleDirs: { normalise: string; correlate: string };
 
 type Resource = { Properties: Record<string, unknown> } & Record<string, unknown>;
 const resources = (template: Template, type: string): [string, Resource][] =>
@@ -28,6 +30,18 @@ const statementsOf = (resource: Resource): Record<string, unknown>[] => {
   return (document as { Statement: Record<string, unknown>[] }).Statement;
 };
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
+/** Every statement of the IAM policies attached to the role of the function whose logical id starts with `fnPrefix`. */
+const roleStatementsOf = (fnPrefix: string): Record<string, unknown>[] => {
+  const [, fn] = resources(compute, 'AWS::Lambda::Function').find(([id]) => id.startsWith(fnPrefix))!;
+  const role = JSON.stringify({
+    Ref: (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+  });
+  return resources(compute, 'AWS::IAM::Policy')
+    .filter(([, policy]) => (policy.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === role))
+    .flatMap(([, policy]) => statementsOf(policy));
+};
+const sqsStatements = (statements: Record<string, unknown>[]) =>
+  statements.filter((s) => asList(s.Action).some((a) => String(a).startsWith('sqs:')));
 
 beforeAll(() => {
   const vigil = buildApp();
@@ -37,9 +51,14 @@ beforeAll(() => {
   const assets = JSON.parse(readFileSync(join(assembly.directory, 'VigilCompute.assets.json'), 'utf8')) as {
     files: Record<string, { source: { path: string } }>;
   };
-  const code = Object.values(assets.files).find((file) => file.source.path.startsWith('asset.'));
-  if (!code) throw new Error('no bundled function code among the compute assets');
-  bundleDir = join(assembly.directory, code.source.path);
+  const codeOf = (idPrefix: string): string => {
+    const [, fn] = resources(compute, 'AWS::Lambda::Function').find(([id]) => id.startsWith(idPrefix))!;
+    const hash = String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+    const code = assets.files[hash];
+    if (!code) throw new Error(`no bundled code for ${idPrefix} among the compute assets`);
+    return join(assembly.directory, code.source.path);
+  };
+  bundleDirs = { normalise: codeOf('NormaliseFunction'), correlate: codeOf('CorrelationCorrelateFunction') };
 });
 
 describe('stateful stack', () => {
@@ -113,13 +132,14 @@ describe('stateful stack', () => {
   it('encrypts every queue with the CMK and keeps dead letters 14 days', () => {
     const keyArn = { 'Fn::GetAtt': [logicalIdOf(stateful, 'AWS::KMS::Key', 'Encryption'), 'Arn'] };
     const queues = resources(stateful, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(4);
+    expect(queues).toHaveLength(6);
     for (const [, queue] of queues) expect(queue.Properties.KmsMasterKeyId).toEqual(keyArn);
     const deadLetterQueues = queues.filter(([id]) => /DeadLetters/.test(id));
     expect(deadLetterQueues.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
       'BulkIngestDeadLetters',
       'IngestDeadLettersNormaliseAsyncFailures',
       'IngestDeadLettersRuleTargets',
+      'SignalsDeadLetters',
     ]);
     for (const [, queue] of deadLetterQueues)
       expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
@@ -130,7 +150,7 @@ describe('stateful stack', () => {
       ...resources(stateful, 'AWS::SQS::QueuePolicy'),
       ...resources(stateful, 'AWS::S3::BucketPolicy'),
     ];
-    expect(policies).toHaveLength(6);
+    expect(policies).toHaveLength(8);
     for (const [id, policy] of policies) {
       const denyInsecure = statementsOf(policy).find(
         (s) =>
@@ -165,7 +185,9 @@ describe('stateful stack', () => {
   });
 
   it('redrives bulk messages to their DLQ after 5 receives, with a visibility of at least 6x the consumer timeout', () => {
-    const [, fn] = resources(compute, 'AWS::Lambda::Function')[0]!;
+    const [, fn] = resources(compute, 'AWS::Lambda::Function').find(([id]) =>
+      id.startsWith('NormaliseFunction'),
+    )!;
     const [, bulk] = resources(stateful, 'AWS::SQS::Queue').find(([id]) => id.startsWith('BulkIngestQueue'))!;
     expect(bulk.Properties.RedrivePolicy).toEqual({
       deadLetterTargetArn: {
@@ -174,6 +196,21 @@ describe('stateful stack', () => {
       maxReceiveCount: 5,
     });
     expect(bulk.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * Number(fn.Properties.Timeout));
+  });
+
+  it('keeps signals 14 days and redrives them to their DLQ after 5 receives, with a visibility of at least 6x the correlator timeout', () => {
+    const [, fn] = resources(compute, 'AWS::Lambda::Function').find(([id]) =>
+      id.startsWith('CorrelationCorrelateFunction'),
+    )!;
+    const [, signals] = resources(stateful, 'AWS::SQS::Queue').find(([id]) => id.startsWith('SignalsQueue'))!;
+    expect(signals.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: {
+        'Fn::GetAtt': [logicalIdOf(stateful, 'AWS::SQS::Queue', 'SignalsDeadLetters'), 'Arn'],
+      },
+      maxReceiveCount: 5,
+    });
+    expect(signals.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(signals.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * Number(fn.Properties.Timeout));
   });
 
   it('admits S3 notifications to the bulk queue only from the bulk bucket of this account', () => {
@@ -262,7 +299,7 @@ describe('compute stack', () => {
   });
 
   it('runs the normaliser on Node.js 22 or newer, arm64, traced, with its settings in the environment', () => {
-    compute.resourceCountIs('AWS::Lambda::Function', 1);
+    compute.resourceCountIs('AWS::Lambda::Function', 2);
     compute.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: Match.stringLikeRegexp('^nodejs(2[2-9]|[3-9][0-9])\\.x$'),
       Architectures: ['arm64'],
@@ -278,15 +315,76 @@ describe('compute stack', () => {
           POWERTOOLS_LOGGER_LOG_EVENT: 'false',
           NODE_OPTIONS: '--enable-source-maps',
           TABLE_NAME: importOf('EventStoreTable'),
+          SIGNALS_QUEUE_URL: importOf('SignalsQueue'),
+          // The deploying account is always the organisation's; no trusted range configured.
+          ORG_ACCOUNTS: { Ref: 'AWS::AccountId' },
+          TRUSTED_CIDRS: '',
         },
       },
     });
   });
 
-  it('bundles the handler as ESM with a require shim and a source map', () => {
-    const bundle = readFileSync(join(bundleDir, 'index.mjs'), 'utf8');
-    expect(bundle.startsWith('import { createRequire as vigilCreateRequire }')).toBe(true);
-    expect(readFileSync(join(bundleDir, 'index.mjs.map'), 'utf8').length).toBeGreaterThan(0);
+  it('runs the correlator with the table, and nothing of detection, in its environment', () => {
+    compute.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: Match.stringLikeRegexp('^nodejs(2[2-9]|[3-9][0-9])\\.x$'),
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Timeout: 60,
+      LoggingConfig: Match.objectLike({
+        LogGroup: { Ref: logicalIdOf(compute, 'AWS::Logs::LogGroup', 'CorrelationCorrelate') },
+      }),
+      Environment: {
+        Variables: {
+          POWERTOOLS_SERVICE_NAME: 'correlate',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+          NODE_OPTIONS: '--enable-source-maps',
+          TABLE_NAME: importOf('EventStoreTable'),
+        },
+      },
+    });
+    compute.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/vigil/dev/correlate',
+      RetentionInDays: 90,
+      KmsKeyId: importOf('EncryptionKey'),
+    });
+  });
+
+  it.each(['normalise', 'correlate'] as const)(
+    'bundles the %s handler as ESM with a require shim and a source map',
+    (fn) => {
+      const bundle = readFileSync(join(bundleDirs[fn], 'index.mjs'), 'utf8');
+      expect(bundle.startsWith('import { createRequire as vigilCreateRequire }')).toBe(true);
+      expect(readFileSync(join(bundleDirs[fn], 'index.mjs.map'), 'utf8').length).toBeGreaterThan(0);
+    },
+  );
+
+  it('ships the enrichment data next to the normaliser bundle, where import.meta.url resolves', () => {
+    const dir = bundleDirs.normalise;
+    expect(readFileSync(join(dir, 'data', 'indicators.sample.ndjson'), 'utf8')).toEqual(
+      readFileSync('shared/enrich/data/indicators.sample.ndjson', 'utf8'),
+    );
+    for (const file of ['geoip-country.dat', 'geoip-country6.dat'])
+      expect(existsSync(join(dir, 'node_modules', 'geoip-country', 'data', file)), file).toBe(true);
+    // The copied package, with its dependencies, really loads and answers from the bundle folder
+    // (Node 22 from node_modules/.bin, as Lambda would run it).
+    const country = execFileSync(
+      process.execPath,
+      ['-e', "process.stdout.write(String(require('geoip-country').lookup('8.8.8.8')?.country))"],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(country).toBe('US');
+    // geoip-country is loaded from node_modules at run time, never inlined without its data.
+    expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).not.toContain('geoip-country.dat');
+  });
+
+  it('ships no enrichment data with the correlator, which does not enrich', () => {
+    expect(existsSync(join(bundleDirs.correlate, 'node_modules'))).toBe(false);
+    expect(existsSync(join(bundleDirs.correlate, 'data'))).toBe(false);
+  });
+
+  it('keeps class names in the bundle, so errors log as ValidationError rather than a minified name', () => {
+    expect(readFileSync(join(bundleDirs.normalise, 'index.mjs'), 'utf8')).toContain('"ValidationError"');
   });
 
   it('writes logs to an encrypted log group with the configured retention', () => {
@@ -303,6 +401,68 @@ describe('compute stack', () => {
       MaximumEventAgeInSeconds: Match.anyValue(),
       DestinationConfig: { OnFailure: { Destination: importOf('IngestDeadLettersNormaliseAsyncFailures') } },
     });
+  });
+
+  it('consumes the signals queue with the correlator in large batches gathered over a window, reporting item failures', () => {
+    compute.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: importOf('SignalsQueue'),
+      FunctionName: { Ref: logicalIdOf(compute, 'AWS::Lambda::Function', 'CorrelationCorrelateFunction') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    compute.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+  });
+
+  it('lets the normaliser only send to the signals queue, and the correlator only consume it', () => {
+    const onSignals = (st: Record<string, unknown>) =>
+      /SignalsQueue[0-9A-F]+Arn/.test(JSON.stringify(st.Resource));
+    const normaliseSqs = sqsStatements(roleStatementsOf('NormaliseFunction'));
+    for (const st of normaliseSqs) expect(st.Resource).not.toBe('*');
+    // Its other SQS grants are the bulk queue it consumes and its async on-failure destination.
+    expect(normaliseSqs.filter(onSignals).map((st) => st.Action)).toEqual(['sqs:SendMessage']);
+
+    const correlateSqs = sqsStatements(roleStatementsOf('CorrelationCorrelateFunction'));
+    expect(correlateSqs).toHaveLength(1);
+    expect(onSignals(correlateSqs[0]!)).toBe(true);
+    expect(asList(correlateSqs[0]!.Action).sort()).toEqual([
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
+  });
+
+  it('lets the normaliser use the key through SQS only for data keys: GenerateDataKey and Decrypt', () => {
+    const viaSqs = roleStatementsOf('NormaliseFunction').filter((st) =>
+      JSON.stringify(st.Condition ?? {}).includes('"sqs."'),
+    );
+    expect([...new Set(viaSqs.flatMap((st) => asList(st.Action)))].sort()).toEqual([
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+    ]);
+  });
+
+  it('gives the correlator read-write item access to the table, and its index for queries only', () => {
+    const statements = roleStatementsOf('CorrelationCorrelateFunction');
+    const resource = (st: Record<string, unknown>) => JSON.stringify(st.Resource);
+    const onTable = statements.filter((st) =>
+      /^\{"Fn::ImportValue":"[^"]*EventStoreTable[0-9A-F]+Arn[0-9A-F]+"\}$/.test(resource(st)),
+    );
+    const onIndex = statements.filter((st) => resource(st).includes('/index/gsi1'));
+    expect(onIndex.map((st) => st.Action)).toEqual(['dynamodb:Query']);
+    expect(onTable.flatMap((st) => asList(st.Action)).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
   });
 
   it('consumes the bulk queue in batches, reporting item failures', () => {
@@ -360,6 +520,9 @@ describe('tags', () => {
     ['stateful', 'AWS::SQS::Queue', 'IngestDeadLetters'],
     ['compute', 'AWS::Lambda::Function', 'Normalise'],
     ['compute', 'AWS::Events::Rule', 'Ingest'],
+    ['stateful', 'AWS::SQS::Queue', 'Signals'],
+    ['compute', 'AWS::Lambda::Function', 'Correlation'],
+    ['compute', 'AWS::Lambda::EventSourceMapping', 'Correlation'],
   ])('names the capability construct of a %s %s as its component', (stack, type, component) => {
     (stack === 'stateful' ? stateful : compute).hasResourceProperties(type, {
       Tags: Match.arrayWith([{ Key: 'vigil:component', Value: component }]),

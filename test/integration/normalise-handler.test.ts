@@ -20,6 +20,9 @@ import { captureLogs } from '../support/logs.ts';
 import { objectStore, recordingSink } from '../support/ports.ts';
 
 vi.stubEnv('TABLE_NAME', 'vigil-normalise-test');
+// The production wiring also reads the detection stage's settings at cold start.
+vi.stubEnv('SIGNALS_QUEUE_URL', 'https://sqs.us-east-1.amazonaws.com/111122223333/vigil-signals');
+vi.stubEnv('ORG_ACCOUNTS', '111122223333');
 const { makeHandler } = await import('../../functions/normalise/handler.ts');
 
 const NOW = new Date('2026-11-23T10:00:00.000Z');
@@ -55,15 +58,18 @@ const quarantineItems = async (table: TestTable) => (await table.scanAll()).filt
 const idOf = (origin: RecordOrigin, recordIndex = 0) => recordKey(origin, recordIndex);
 
 /** How normalise() splits these payloads into events and failures: the split the handler must reproduce. */
+/** As the handler normalises: records without a time of their own are dated by their receipt. */
+const asHandler = { enrich: noEnrichment, receivedAt: Date.parse('2026-11-23T12:00:00Z') };
+
 function expectedSplit(payloads: unknown[]): { events: number; quarantined: number } {
-  const results = payloads.flatMap((p) => normalise(p, { enrich: noEnrichment }));
+  const results = payloads.flatMap((p) => normalise(p, asHandler));
   const events = results.filter((r) => r.ok).length;
   return { events, quarantined: results.length - events };
 }
 /** Records the CloudTrail normaliser accepts, picked by the normaliser itself (not by this test's opinion). */
-const goodCloudTrail = cloudTrail.filter((r) => normalise(r, { enrich: noEnrichment }).every((x) => x.ok));
+const goodCloudTrail = cloudTrail.filter((r) => normalise(r, asHandler).every((x) => x.ok));
 const uidOf = (record: unknown) => {
-  const [result] = normalise(record, { enrich: noEnrichment });
+  const [result] = normalise(record, asHandler);
   return result?.ok ? result.event.ocsf.metadata.uid : undefined;
 };
 
