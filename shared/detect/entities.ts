@@ -2,7 +2,7 @@ import type { NormalisedEvent, SourceKind } from '../normalise/types.ts';
 import type { EntityRef } from './types.ts';
 
 const AWS_SOURCES: ReadonlySet<SourceKind> = new Set(['cloudtrail', 'guardduty', 'securityhub']);
-const isArn = (v: string | undefined): v is string => v !== undefined && v.startsWith('arn:');
+const isArn = (v: string | undefined): v is string => v?.startsWith('arn:') === true;
 
 /**
  * An event's principal in one canonical form per source, so that every record about the same

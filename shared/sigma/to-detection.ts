@@ -5,6 +5,7 @@ import { PRODUCTS } from './field-map.ts';
 import type { SigmaLevel } from './parse.ts';
 import { firstText } from './record.ts';
 import { requiredTriggers } from './triggers.ts';
+import { type SigmaTuning, tuningFor } from './tuning.ts';
 
 /**
  * A compiled Sigma rule as a Vigil `Detection`, so Sigma matches become signals exactly like
@@ -28,6 +29,8 @@ export interface SigmaDetection extends Detection {
     readonly product: CompiledSigmaRule['product'];
     readonly references: readonly string[];
     readonly falsepositives: readonly string[];
+    /** Vigil's tuning of this rule (shared/sigma/tuning.ts), when it has one. */
+    readonly tuning?: string;
   };
   /** The test-case derivation, computed on first use (not at cold start). */
   readonly example: () => Example;
@@ -118,18 +121,26 @@ export function attributionOf(compiled: CompiledSigmaRule): string {
   return `Sigma rule "${r.title}"${id}${who}, ${r.license ?? LICENCE}`;
 }
 
-export function toDetection(compiled: CompiledSigmaRule, id = detectionIdFor(compiled)): SigmaDetection {
+export function toDetection(
+  compiled: CompiledSigmaRule,
+  id = detectionIdFor(compiled),
+  tuningTable?: Readonly<Record<string, SigmaTuning>>,
+): SigmaDetection {
   const r = compiled.rule;
   const profile = PRODUCTS[compiled.product];
-  const severity = SEVERITY[r.level ?? 'medium'];
+  // Vigil's documented tuning (shared/sigma/tuning.ts) lowers or disables a rule; attribution stays.
+  const tuning = tuningFor(r.id, r.level, tuningTable);
+  const severity = tuning?.severity ?? SEVERITY[r.level ?? 'medium'];
   const attribution = attributionOf(compiled);
-  const triggers = requiredTriggers(compiled);
+  const triggers = tuning?.disabled ? [] : requiredTriggers(compiled);
   const agg = compiled.aggregation;
   const evidenceBase = {
     sigma_rule_id: r.id ?? '',
     sigma_title: r.title,
     sigma_attribution: attribution,
+    ...(tuning ? { sigma_tuning: tuning.summary } : {}),
   };
+  const description = (r.description ?? r.title).trim();
   const windowPrefix = `sigma\u0000${id}\u0000`;
 
   let example: Example | undefined;
@@ -142,7 +153,7 @@ export function toDetection(compiled: CompiledSigmaRule, id = detectionIdFor(com
   return {
     id,
     title: r.title,
-    description: (r.description ?? r.title).trim(),
+    description: tuning ? `${description}\n\n${tuning.note}` : description,
     attack: techniquesOf(r.tags),
     tactic: tacticOf(r.tags),
     severity,
@@ -160,13 +171,18 @@ export function toDetection(compiled: CompiledSigmaRule, id = detectionIdFor(com
       product: compiled.product,
       references: r.references,
       falsepositives: r.falsepositives,
+      ...(tuning ? { tuning: tuning.summary } : {}),
     },
     example: exampleOnce,
     get cases(): DetectionCase[] {
-      cases ??= exampleCases(compiled, exampleOnce());
+      // A disabled rule fires on nothing, its own positive example included.
+      cases ??= exampleCases(compiled, exampleOnce()).map((c) =>
+        tuning?.disabled ? { ...c, fires: false } : c,
+      );
       return cases;
     },
     detect(ev, ctx): Hit | undefined {
+      if (tuning?.disabled) return undefined;
       if (ev.source !== profile.source || !compiled.matches(ev.raw)) return undefined;
       const evidence: Record<string, string | number | boolean> = {
         ...evidenceBase,

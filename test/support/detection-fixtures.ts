@@ -1,5 +1,5 @@
-import { memoryWindow } from '../../shared/detect/window.ts';
 import type { DetectionConfig, DetectionContext } from '../../shared/detect/types.ts';
+import { memoryWindow } from '../../shared/detect/window.ts';
 
 /** The deployment the detection cases assume: two org accounts, a 10/8 corporate network. */
 export const testConfig: DetectionConfig = {

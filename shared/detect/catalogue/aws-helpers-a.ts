@@ -137,6 +137,8 @@ export function actorOf(raw: unknown): Actor {
 /** Service hosts that call on a principal's behalf as part of deploying declared infrastructure. */
 const DEPLOYMENT_SERVICES =
   /^(cloudformation|servicecatalog|codepipeline|codebuild|codedeploy)\.amazonaws\.com$/;
+/** User agent of calls the AWS console makes for a signed-in person (`console.ec2.amazonaws.com`). */
+const CONSOLE_AGENT = /^console(\.[a-z0-9-]+)?\.amazonaws\.com$/;
 /** The console and sign-in appear as `invokedBy` for a person's own clicks. */
 const PERSON_FACING = /^(signin|console)\.amazonaws\.com$/;
 
@@ -218,6 +220,8 @@ export function actorClass(raw: unknown, actor = actorOf(raw)): ActorClass {
       if (/^(botocore-session|aws-go-sdk|aws-sdk-js|aws-cli)-\d+$/.test(actor.sessionName ?? ''))
         return 'human';
       if (rb(raw, 'sessionCredentialFromConsole') === true) return 'human';
+      // The console calls only for a signed-in person; older records carry no sessionCredentialFromConsole.
+      if (CONSOLE_AGENT.test(rs(raw, 'userAgent') ?? '')) return 'human';
       return 'workload';
     }
     default:

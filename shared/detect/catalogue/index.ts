@@ -7,6 +7,7 @@ import { AWS_FINDINGS } from './aws-findings.ts';
 import { AWS_IMPACT } from './aws-impact.ts';
 import { AWS_INITIAL_ACCESS } from './aws-initial-access.ts';
 import { AWS_LATERAL_EXECUTION } from './aws-lateral-execution.ts';
+import { AWS_OPERATIONS } from './aws-operations.ts';
 import { AWS_PERSISTENCE } from './aws-persistence.ts';
 import { AWS_PRIVILEGE_ESCALATION } from './aws-privilege-escalation.ts';
 import { GITHUB_DETECTIONS } from './github.ts';
@@ -23,6 +24,7 @@ export const CATALOGUE: readonly Detection[] = [
   ...AWS_LATERAL_EXECUTION,
   ...AWS_EXFILTRATION,
   ...AWS_IMPACT,
+  ...AWS_OPERATIONS,
   ...AWS_FINDINGS,
   ...OKTA_DETECTIONS,
   ...GITHUB_DETECTIONS,

@@ -100,6 +100,19 @@ describe('AWS detection helpers', () => {
     expect(actorClass(rec(who.role('app', 'i-0a1b2c3d4e5f67890')))).toBe('workload');
     expect(actorClass(rec(who.role('Ops', 'botocore-session-1709371234')))).toBe('human');
     expect(actorClass(rec(who.role('Ops', 'jo'), { sessionCredentialFromConsole: 'true' }))).toBe('human');
+    // Older records name the console only in the user agent.
+    expect(actorClass(rec(who.role('tester', 'tester'), { userAgent: 'console.ec2.amazonaws.com' }))).toBe(
+      'human',
+    );
+    expect(actorClass(rec(who.role('tester', 'tester'), { userAgent: 'console.amazonaws.com' }))).toBe(
+      'human',
+    );
+    expect(actorClass(rec(who.role('tester', 'tester'), { userAgent: 'aws-sdk-go/1.44.0' }))).toBe(
+      'workload',
+    );
+    expect(actorClass(rec(who.role('deploy-bot', 'ci'), { userAgent: 'console.amazonaws.com' }))).toBe(
+      'automation',
+    );
     expect(actorClass(rec(who.cfn()))).toBe('automation');
     expect(actorClass(rec(who.service('lambda.amazonaws.com')))).toBe('service');
     expect(

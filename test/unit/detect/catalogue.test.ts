@@ -14,16 +14,19 @@ describe('detection catalogue metadata', () => {
     for (const id of ids) expect(id).toMatch(/^[a-z0-9]+(\.[a-z0-9_]+)+$/);
   });
 
-  it.each(CATALOGUE.map((d) => [d.id, d] as const))('%s is described, mapped to ATT&CK and tested both ways', (_id, d) => {
-    expect(d.title.length).toBeGreaterThan(5);
-    expect(d.description.length).toBeGreaterThan(20);
-    expect(d.attack.length).toBeGreaterThan(0);
-    for (const t of d.attack) expect(t).toMatch(/^T\d{4}(\.\d{3})?$/);
-    expect(Object.keys(TACTICS)).toContain(d.tactic);
-    expect(d.risk).toBeGreaterThan(0);
-    expect(d.cases.some((c) => c.fires)).toBe(true);
-    expect(d.cases.some((c) => !c.fires)).toBe(true);
-  });
+  it.each(CATALOGUE.map((d) => [d.id, d] as const))(
+    '%s is described, mapped to ATT&CK and tested both ways',
+    (_id, d) => {
+      expect(d.title.length).toBeGreaterThan(5);
+      expect(d.description.length).toBeGreaterThan(20);
+      expect(d.attack.length).toBeGreaterThan(0);
+      for (const t of d.attack) expect(t).toMatch(/^T\d{4}(\.\d{3})?$/);
+      expect(Object.keys(TACTICS)).toContain(d.tactic);
+      expect(d.risk).toBeGreaterThan(0);
+      expect(d.cases.some((c) => c.fires)).toBe(true);
+      expect(d.cases.some((c) => !c.fires)).toBe(true);
+    },
+  );
 });
 
 describe('detection cases', () => {
