@@ -23,7 +23,8 @@ const hex = (rand: Rand, n: number) => {
   for (let i = 0; i < n; i++) s += Math.floor(rand() * 16).toString(16);
   return s;
 };
-const uuid = (rand: Rand) => `${hex(rand, 8)}-${hex(rand, 4)}-4${hex(rand, 3)}-a${hex(rand, 3)}-${hex(rand, 12)}`;
+const uuid = (rand: Rand) =>
+  `${hex(rand, 8)}-${hex(rand, 4)}-4${hex(rand, 3)}-a${hex(rand, 3)}-${hex(rand, 12)}`;
 
 const ACCOUNT = '111122223333';
 const REGIONS = ['us-east-1', 'us-east-1', 'us-east-1', 'eu-west-1', 'us-west-2'] as const;
@@ -53,27 +54,52 @@ const AGENTS = [
   'terraform-provider-aws/5.42.0 (+https://registry.terraform.io) aws-sdk-go-v2/1.26.0',
 ] as const;
 
-const publicIp = (rand: Rand) =>
-  `${pick(rand, [3, 18, 34, 52, 54, 81, 88, 91, 185, 203])}.${Math.floor(rand() * 256)}.${Math.floor(rand() * 256)}.${1 + Math.floor(rand() * 254)}`;
+/**
+ * The organisation's egress: NAT gateways and the office. A deployment declares these as trusted
+ * networks (`trustedCidrs`); the ordinary traffic of the stream comes from them.
+ */
+export const ORG_EGRESS_CIDRS = ['52.94.133.0/24', '3.120.181.0/24', '81.2.69.0/24'] as const;
+const publicIp = (rand: Rand) => {
+  const [a, b, c] = (pick(rand, ORG_EGRESS_CIDRS) as string).split('.');
+  return `${a}.${b}.${c}.${1 + Math.floor(rand() * 254)}`;
+};
 
 interface Principal {
   userIdentity: Record<string, unknown>;
   ips: string[];
   agent: string;
+  /** Where this principal works; a few calls go elsewhere. */
+  home: string;
+  /** Only deployment principals launch instances. */
+  deploys: boolean;
+  /** A workload calls the handful of APIs its job needs, not the whole catalogue. */
+  calls: (typeof CALLS)[number][];
+}
+
+function habits(rand: Rand): (typeof CALLS)[number][] {
+  const n = 3 + Math.floor(rand() * 4);
+  return Array.from({ length: n }, () => pick(rand, CALLS));
 }
 
 function principals(rand: Rand, count: number): Principal[] {
-  const out: Principal[] = [];
+  const out: (Omit<Principal, 'calls'> & { calls?: Principal['calls'] })[] = [];
   for (let i = 0; i < count; i++) {
     const kind = rand();
-    const ips = [publicIp(rand), publicIp(rand), `10.${Math.floor(rand() * 256)}.${Math.floor(rand() * 256)}.${Math.floor(rand() * 250) + 1}`];
+    const ips = [
+      publicIp(rand),
+      publicIp(rand),
+      `10.${Math.floor(rand() * 256)}.${Math.floor(rand() * 256)}.${Math.floor(rand() * 250) + 1}`,
+    ];
     const agent = pick(rand, AGENTS);
     const accessKeyId = `AKIA${hex(rand, 16).toUpperCase()}`;
+    const home = pick(rand, REGIONS);
     if (kind < 0.45) {
       const name = `svc-${hex(rand, 6)}`;
       out.push({
         ips,
         agent,
+        home,
+        deploys: false,
         userIdentity: {
           type: 'IAMUser',
           principalId: `AIDA${hex(rand, 17).toUpperCase()}`,
@@ -90,6 +116,8 @@ function principals(rand: Rand, count: number): Principal[] {
       out.push({
         ips,
         agent,
+        home,
+        deploys: role === 'DeployRole',
         userIdentity: {
           type: 'AssumedRole',
           principalId: `${roleId}:${session}`,
@@ -105,7 +133,10 @@ function principals(rand: Rand, count: number): Principal[] {
               userName: role,
             },
             webIdFederationData: {},
-            attributes: { creationDate: '2026-11-01T08:00:00Z', mfaAuthenticated: rand() < 0.3 ? 'true' : 'false' },
+            attributes: {
+              creationDate: '2026-11-01T08:00:00Z',
+              mfaAuthenticated: rand() < 0.3 ? 'true' : 'false',
+            },
           },
         },
       });
@@ -113,11 +144,13 @@ function principals(rand: Rand, count: number): Principal[] {
       out.push({
         ips: ['lambda.amazonaws.com'],
         agent: 'lambda.amazonaws.com',
+        home,
+        deploys: false,
         userIdentity: { type: 'AWSService', invokedBy: 'lambda.amazonaws.com' },
       });
     }
   }
-  return out;
+  return out.map((p) => ({ ...p, calls: habits(rand) }));
 }
 
 /** `count` CloudTrail records, as NDJSON lines (what arrives from an S3 delivery or a replay). */
@@ -128,7 +161,9 @@ export function cloudTrailLines(count: number, seed = 42): string[] {
   const lines: string[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const p = pick(rand, people);
-    const [eventSource, eventName, readOnly] = pick(rand, CALLS);
+    let [eventSource, eventName, readOnly] = pick(rand, p.calls);
+    if (eventName === 'RunInstances' && !p.deploys)
+      [eventSource, eventName, readOnly] = ['ec2.amazonaws.com', 'DescribeInstances', true];
     const failed = rand() < 0.03;
     const record: Record<string, unknown> = {
       eventVersion: '1.09',
@@ -136,7 +171,7 @@ export function cloudTrailLines(count: number, seed = 42): string[] {
       eventTime: new Date(start + i * 250).toISOString().replace('.000Z', 'Z'),
       eventSource,
       eventName,
-      awsRegion: pick(rand, REGIONS),
+      awsRegion: rand() < 0.95 ? p.home : pick(rand, REGIONS),
       sourceIPAddress: pick(rand, p.ips),
       userAgent: p.agent,
       requestParameters: {
@@ -146,7 +181,11 @@ export function cloudTrailLines(count: number, seed = 42): string[] {
         filterSet: { items: [{ name: 'instance-state-name', valueSet: { items: [{ value: 'running' }] } }] },
       },
       responseElements: readOnly ? null : { requestId: uuid(rand), status: 'ok' },
-      additionalEventData: { SignatureVersion: 'SigV4', CipherSuite: 'TLS_AES_128_GCM_SHA256', bytesTransferredIn: 0 },
+      additionalEventData: {
+        SignatureVersion: 'SigV4',
+        CipherSuite: 'TLS_AES_128_GCM_SHA256',
+        bytesTransferredIn: 0,
+      },
       requestID: uuid(rand),
       eventID: uuid(rand),
       readOnly,

@@ -17,7 +17,7 @@ commands:
   eval [DIR]           detection and false-positive rates per source on labelled records
                        (default DIR: ../shared/data/labelled) [--json] [--native-only]
   bench                throughput against bare JSON.parse of the same stream
-                       [--events N] [--file FILE] [--rounds N] [--json]
+                       [--events N] [--file FILE] [--rounds N] [--json] [--no-writes]
 
 FILE may be - for standard input. Input lines may be raw records, EventBridge envelopes,
 S3 delivery files {"Records": [...]}, or {"event": ...} wrappers.`;
@@ -95,9 +95,11 @@ export async function main(argv: string[]): Promise<number> {
             file: { type: 'string' },
             rounds: { type: 'string' },
             json: { type: 'boolean', default: false },
+            'no-writes': { type: 'boolean', default: false },
           },
         });
         return await benchCommand({
+          noWrites: values['no-writes'] ?? false,
           events: positiveInt('events', values.events, 100_000),
           rounds: positiveInt('rounds', values.rounds, 5),
           json: values.json ?? false,

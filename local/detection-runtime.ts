@@ -1,10 +1,18 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Cidr, parseCidr, trustedNetworks } from '../functions/lib/detection-config.ts';
 import { CATALOGUE } from '../shared/detect/catalogue/index.ts';
 import { buildEngine, type DetectionEngine } from '../shared/detect/engine.ts';
 import type { Detection, DetectionConfig } from '../shared/detect/types.ts';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { classifyAddress } from '../shared/enrich/ip-class.ts';
 import { loadSigmaRules } from '../shared/sigma/index.ts';
+
+/** Parses CIDRs the same way the Lambda does (one parser, so local and deployed agree). */
+const cidrsOf = (texts: readonly string[]): Cidr[] =>
+  texts.map((t) => {
+    const parsed = parseCidr(t);
+    if (!parsed.ok) throw new Error(`trusted CIDR "${t}": ${parsed.problem}`);
+    return parsed.value;
+  });
 
 /**
  * Where the local runtime finds Sigma rules: `VIGIL_SIGMA_RULES`, else the shared data folder
@@ -24,6 +32,8 @@ export function sigmaDetections(dir = sigmaRulesDir()): readonly Detection[] {
 export interface LocalDetectionOptions {
   /** Org accounts; when none are given, every account that receives events in the stream counts as the org's. */
   orgAccounts?: string[];
+  /** The organisation's egress ranges (NAT, office, VPN), trusted besides the private ranges. */
+  trustedCidrs?: readonly string[];
   /** Extra detections, e.g. compiled Sigma rules. */
   extra?: readonly Detection[];
 }
@@ -31,7 +41,7 @@ export interface LocalDetectionOptions {
 /**
  * The detection setup of the local runtime. Without configuration, the organisation is the set
  * of accounts the stream itself is about (grown as events arrive), and trusted networks are the
- * private address ranges — a deployment states both explicitly.
+ * private address ranges plus any given CIDRs — a deployment states both explicitly.
  */
 export function localDetection(options: LocalDetectionOptions = {}): {
   engine: DetectionEngine;
@@ -42,10 +52,7 @@ export function localDetection(options: LocalDetectionOptions = {}): {
   const learn = options.orgAccounts === undefined;
   return {
     engine: buildEngine([...CATALOGUE, ...(options.extra ?? [])]),
-    config: {
-      orgAccounts,
-      isTrustedNetwork: (ip) => classifyAddress(ip).kind === 'private',
-    },
+    config: { orgAccounts, isTrustedNetwork: trustedNetworks(cidrsOf(options.trustedCidrs ?? [])) },
     learnAccount(accountId) {
       if (learn && accountId) orgAccounts.add(accountId);
     },

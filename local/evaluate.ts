@@ -41,7 +41,15 @@ export async function evaluate(dir: string, detections: readonly Detection[]): P
     if (!source) continue;
     let score = scores.get(source);
     if (!score) {
-      score = { source, alerting: 0, alertingDetected: 0, detectionRate: 0, benign: 0, benignDetected: 0, falsePositiveRate: 0 };
+      score = {
+        source,
+        alerting: 0,
+        alertingDetected: 0,
+        detectionRate: 0,
+        benign: 0,
+        benignDetected: 0,
+        falsePositiveRate: 0,
+      };
       scores.set(source, score);
     }
     for (const line of (await readFile(join(dir, file), 'utf8')).split('\n')) {
@@ -49,7 +57,10 @@ export async function evaluate(dir: string, detections: readonly Detection[]): P
       const labelled = JSON.parse(line) as { expect_alert?: boolean; event?: unknown };
       if (typeof labelled.expect_alert !== 'boolean') continue;
       const accounts = new Set<string>();
-      const config: DetectionConfig = { orgAccounts: accounts, isTrustedNetwork: (ip) => ip.startsWith('10.') };
+      const config: DetectionConfig = {
+        orgAccounts: accounts,
+        isTrustedNetwork: (ip) => ip.startsWith('10.'),
+      };
       const context = { window: memoryWindow(), config };
       let detected = false;
       for (const r of normalise(labelled.event, { enrich: noEnrichment, receivedAt: Date.now() })) {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CreateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../functions/lib/aws-clients.ts';
+import { type BaselineStageRunner, baselineStage } from '../shared/baseline/stage.ts';
 import { DEFAULT_POLICY, type ScoringPolicy } from '../shared/correlate/policy.ts';
 import type { CorrelationStore } from '../shared/correlate/store.ts';
 import { type IncidentView, incidentView } from '../shared/correlate/view.ts';
@@ -10,6 +11,7 @@ import { defaultEnricher } from '../shared/enrich/index.ts';
 import { type NormalisedEvent, normalise } from '../shared/normalise/index.ts';
 import { correlateBatch } from '../shared/pipeline/correlate.ts';
 import { detectBatch } from '../shared/pipeline/detect.ts';
+import { dynamoBaselineStore } from '../shared/store/dynamo-baseline-store.ts';
 import { dynamoCorrelationStore } from '../shared/store/dynamo-correlation-store.ts';
 import { createTableInput, timeToLiveInput } from '../shared/store/table-schema.ts';
 import { localDetection, sigmaDetections } from './detection-runtime.ts';
@@ -22,7 +24,10 @@ export interface ReplayOptions {
   endpoint?: string;
   policy?: ScoringPolicy;
   orgAccounts?: string[];
+  trustedCidrs?: readonly string[];
   extraDetections?: readonly Detection[];
+  /** Learn per-principal baselines (default on): what a deployment does. */
+  baselines?: boolean;
 }
 
 export interface ReplayReport {
@@ -92,6 +97,7 @@ export interface PipelineDeps {
   detection: ReturnType<typeof localDetection>;
   policy: ScoringPolicy;
   batchSize: number;
+  baselines?: BaselineStageRunner;
 }
 
 /**
@@ -113,12 +119,17 @@ export async function runPipeline(
       deps.detection.learnAccount(ev.ocsf.cloud?.account?.uid);
       clock = Math.max(clock, ev.ocsf.time);
     }
-    const found = await detectBatch(batch, { engine: deps.detection.engine, context });
+    const found = await detectBatch(batch, {
+      engine: deps.detection.engine,
+      context,
+      ...(deps.baselines ? { baselines: deps.baselines } : {}),
+    });
     signals += found.length;
     writes += (await correlateBatch(found, { store: deps.store, policy: deps.policy, now: () => clock }))
       .writes;
   }
-  return { signals, writes };
+  // Baseline profile writes count too: they are DynamoDB writes the pipeline makes for these events.
+  return { signals, writes: writes + (deps.baselines?.writes ?? 0) };
 }
 
 /**
@@ -144,13 +155,19 @@ export async function replayEvents(
     const store = dynamoCorrelationStore({ client, tableName });
     const detection = localDetection({
       ...(options.orgAccounts ? { orgAccounts: options.orgAccounts } : {}),
+      ...(options.trustedCidrs ? { trustedCidrs: options.trustedCidrs } : {}),
       extra: options.extraDetections ?? sigmaDetections(),
     });
+    const baselines =
+      options.baselines === false
+        ? undefined
+        : baselineStage({ store: dynamoBaselineStore({ client, tableName }) });
     const { signals, writes } = await runPipeline(events, {
       store,
       detection,
       policy: options.policy ?? DEFAULT_POLICY,
       batchSize: options.batchSize ?? 500,
+      ...(baselines ? { baselines } : {}),
     });
     const incidents = (await store.listIncidents()).map(incidentView);
     return {

@@ -39,10 +39,14 @@ if (results) {
   passed += results.numPassedTests;
   failed += results.numFailedTests;
   // A file that fails to load reports no tests at all; count each as a failure so it cannot hide.
-  const brokenFiles = results.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0);
+  const brokenFiles = results.testResults.filter(
+    (f) => f.status === 'failed' && f.assertionResults.length === 0,
+  );
   failed += brokenFiles.length;
   if (results.numPendingTests + results.numTodoTests > 0) {
-    process.stdout.write(`\n${results.numPendingTests + results.numTodoTests} skipped or todo tests: a skipped test is a defect.\n`);
+    process.stdout.write(
+      `\n${results.numPendingTests + results.numTodoTests} skipped or todo tests: a skipped test is a defect.\n`,
+    );
     failed += results.numPendingTests + results.numTodoTests;
   }
   if (!vitestOk && results.numFailedTests === 0 && brokenFiles.length === 0) failed++;

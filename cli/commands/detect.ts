@@ -39,7 +39,13 @@ export async function detectCommand(file: string): Promise<number> {
       row.class_uid ??= r.event.ocsf.class_uid;
       detection.learnAccount(r.event.ocsf.cloud?.account?.uid);
       for (const s of detection.engine.run(r.event, context)) {
-        row.signals.push({ rule_id: s.rule_id, title: s.title, severity: s.severity, risk: s.risk, attack: s.attack });
+        row.signals.push({
+          rule_id: s.rule_id,
+          title: s.title,
+          severity: s.severity,
+          risk: s.risk,
+          attack: s.attack,
+        });
       }
     }
     if (errors.length > 0) row.error = errors.join('; ');

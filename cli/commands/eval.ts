@@ -21,7 +21,9 @@ export async function evalCommand(opts: EvalOptions): Promise<number> {
     return 0;
   }
   process.stdout.write(`${what.native} native + ${what.sigma} Sigma detections over ${opts.dir}\n\n`);
-  process.stdout.write('source         expect_alert:true → signal ≥ medium   expect_alert:false → signal ≥ medium\n');
+  process.stdout.write(
+    'source         expect_alert:true → signal ≥ medium   expect_alert:false → signal ≥ medium\n',
+  );
   for (const s of scores) {
     process.stdout.write(
       `${s.source.padEnd(14)} ${`${s.alertingDetected}/${s.alerting}`.padStart(9)}  ${pct(s.detectionRate).padStart(6)}` +

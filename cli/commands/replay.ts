@@ -12,7 +12,9 @@ export interface ReplayCommandOptions {
 
 function storyEvents(): NormalisedEvent[] {
   const enrich = defaultEnricher();
-  return attackStory().flatMap((e) => normalise(e, { enrich, receivedAt: Date.now() }).flatMap((r) => (r.ok ? [r.event] : [])));
+  return attackStory().flatMap((e) =>
+    normalise(e, { enrich, receivedAt: Date.now() }).flatMap((r) => (r.ok ? [r.event] : [])),
+  );
 }
 
 const printSummary = (report: ReplayReport) => {

@@ -12,8 +12,17 @@ import {
   type Suppression,
 } from './types.ts';
 
-/** Most signals one entity's record keeps; older ones go first (the incident keeps its own copy). */
-export const MAX_SIGNALS_PER_ENTITY = 400;
+/**
+ * Most signals one entity's record keeps; older ones go first (the incident keeps its own copy).
+ * Strong entities keep whole signals (an incident's story is built from them); weak ones (IPs,
+ * accounts, resources) keep compact entries, so both stay far below DynamoDB's 400 KB item limit.
+ */
+export const MAX_SIGNALS_PER_STRONG_ENTITY = 150;
+export const MAX_SIGNALS_PER_WEAK_ENTITY = 400;
+const capOf = (key: EntityKey) =>
+  key.startsWith('principal:') || key.startsWith('access_key:')
+    ? MAX_SIGNALS_PER_STRONG_ENTITY
+    : MAX_SIGNALS_PER_WEAK_ENTITY;
 
 export interface EntityWrite {
   key: EntityKey;
@@ -203,7 +212,7 @@ export function planCorrelation(input: CorrelationInput): CorrelationPlan {
     const remove = new Set<string>();
     for (const x of sorted) if (x.time < latest - policy.retentionMs) remove.add(x.id);
     const kept = sorted.filter((x) => !remove.has(x.id));
-    for (const x of kept.slice(0, Math.max(0, kept.length - MAX_SIGNALS_PER_ENTITY))) remove.add(x.id);
+    for (const x of kept.slice(0, Math.max(0, kept.length - capOf(key)))) remove.add(x.id);
     entityWrites.push({
       key,
       add: added.filter((x) => !remove.has(x.id)),

@@ -40,11 +40,22 @@ const ENDPOINTS = ['src_endpoint', 'dst_endpoint'] as const;
 /** Where normalisers put a name instead of an address: CloudTrail service principals, DNS names. */
 const HOST_ATTRIBUTES = ['domain', 'hostname', 'svc_name'] as const;
 
+/** `src_endpoint.ip` and friends, built once rather than per event. */
+const NAMES = Object.fromEntries(
+  ENDPOINTS.map((p) => [p, Object.fromEntries(['ip', ...HOST_ATTRIBUTES].map((a) => [a, `${p}.${a}`]))]),
+) as Record<(typeof ENDPOINTS)[number], Record<'ip' | (typeof HOST_ATTRIBUTES)[number], string>>;
+
 /** An enrichment minus the attribute it is about: computed once per distinct value, shared between events. */
 type EnrichmentTemplate = Readonly<Omit<OcsfEnrichment, 'name' | 'value'>>;
 
 interface Facts {
   templates: readonly EnrichmentTemplate[];
+  country?: string;
+}
+
+/** The enrichments for one attribute and value, finished and frozen. */
+interface Finished {
+  entries: readonly OcsfEnrichment[];
   country?: string;
 }
 
@@ -101,22 +112,51 @@ export function makeEnricher(deps: EnricherDeps): Enricher {
     return freezeFacts(templates);
   };
 
-  const enrichEndpoint = (prefix: string, endpoint: unknown, out: OcsfEnrichment[]): void => {
+  // The finished enrichment objects for one attribute (`src_endpoint.ip`, …) and value are the same
+  // for every event, so they are built once, frozen and shared: an event costs a Map lookup and
+  // a push, not an allocation per enrichment.
+  const finished = new Map<string, BoundedCache<string, Finished>>();
+  const finishedFor = (name: string, value: string, facts: (v: string) => Facts): Finished => {
+    let cache = finished.get(name);
+    if (!cache) {
+      cache = new BoundedCache<string, Finished>(CACHE_CAPACITY);
+      finished.set(name, cache);
+    }
+    const build = (v: string): Finished => {
+      const f = facts(v);
+      const entries = freeze(f.templates.map((t) => freeze({ name, value: v, ...t })));
+      return freeze(f.country ? { entries, country: f.country } : { entries });
+    };
+    return value.length > MAX_CACHED_KEY_LENGTH ? build(value) : cache.getOrCompute(value, build);
+  };
+  const addressFactsCached = (ip: string) => cached(addresses, ip, addressFacts);
+  const hostFactsCached = (host: string) => cached(hosts, host, hostFacts);
+
+  const enrichEndpoint = (
+    prefix: (typeof ENDPOINTS)[number],
+    endpoint: unknown,
+    out: OcsfEnrichment[],
+  ): void => {
     if (!isRecord(endpoint)) return;
     const { ip } = endpoint;
     if (typeof ip === 'string' && ip !== '') {
-      const facts = cached(addresses, ip, addressFacts);
-      out.push(...facts.templates.map((t) => ({ name: `${prefix}.ip`, value: ip, ...t })));
-      if (facts.country) setCountry(endpoint, facts.country, geoProvider);
+      const done = finishedFor(NAMES[prefix].ip, ip, addressFactsCached);
+      for (const e of done.entries) out.push(e);
+      if (done.country) setCountry(endpoint, done.country, geoProvider);
     }
     // A normaliser may put one service principal in both `domain` and `svc_name`: one entry says it.
-    const seen = new Set<string>();
+    let previous: string | undefined;
     for (const attribute of HOST_ATTRIBUTES) {
       const host = endpoint[attribute];
-      if (typeof host !== 'string' || host === '' || seen.has(host)) continue;
-      seen.add(host);
-      const facts = cached(hosts, host, hostFacts);
-      out.push(...facts.templates.map((t) => ({ name: `${prefix}.${attribute}`, value: host, ...t })));
+      if (
+        typeof host !== 'string' ||
+        host === '' ||
+        host === previous ||
+        (host === endpoint.domain && attribute !== 'domain')
+      )
+        continue;
+      previous = host;
+      for (const e of finishedFor(NAMES[prefix][attribute], host, hostFactsCached).entries) out.push(e);
     }
   };
 

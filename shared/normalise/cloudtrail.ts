@@ -11,10 +11,10 @@ import { type CloudTrailActivity, classifyCloudTrail } from './aws-cloudtrail-ac
 import { cloudTrailResources } from './aws-cloudtrail-resources.ts';
 import { cloudTrailActor, UserTypeId, unknownUser } from './aws-identity.ts';
 import type { Normaliser } from './types.ts';
+import { TIME_UNKNOWN_LABEL } from './util-ext-ocsf.ts';
 import { dnsName, type Fields, fields, ip, isEmpty, put, str, unmappedOf } from './util-fields.ts';
 import { finish, reject } from './util-result.ts';
 import { parseDateTime } from './util-time.ts';
-import { TIME_UNKNOWN_LABEL } from './util-ext-ocsf.ts';
 
 /**
  * CloudTrail → OCSF 1.1.0: console sign-ins are Authentication (3002), IAM and Identity Center

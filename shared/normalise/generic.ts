@@ -1,7 +1,7 @@
-import { TIME_UNKNOWN_LABEL } from './util-ext-ocsf.ts';
 import { OCSF_VERSION, OcsfClass, SeverityId, typeUid } from '../ocsf/constants.ts';
 import type { OcsfEvent } from '../ocsf/types.ts';
 import type { Normaliser } from './types.ts';
+import { TIME_UNKNOWN_LABEL } from './util-ext-ocsf.ts';
 import { fields, str } from './util-fields.ts';
 import { finish, reject } from './util-result.ts';
 import { parseAnyTime } from './util-time.ts';

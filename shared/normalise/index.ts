@@ -1,14 +1,20 @@
 import { ValidationError } from '../errors.ts';
-import { TIME_UNKNOWN_LABEL } from './util-ext-ocsf.ts';
 import { normaliseCloudTrail } from './cloudtrail.ts';
 import { normaliseGeneric } from './generic.ts';
 import { normaliseGitHubAudit } from './github.ts';
 import { normaliseGuardDuty } from './guardduty.ts';
 import { normaliseOkta } from './okta.ts';
 import { normaliseSecurityHub } from './securityhub.ts';
-import { fail, type NormaliseContext, type NormaliseResult, type Normaliser, type SourceKind } from './types.ts';
+import {
+  fail,
+  type NormaliseContext,
+  type NormaliseResult,
+  type Normaliser,
+  type SourceKind,
+} from './types.ts';
+import { TIME_UNKNOWN_LABEL } from './util-ext-ocsf.ts';
 
-export type { NormaliseContext, NormaliseResult, NormalisedEvent, SourceKind } from './types.ts';
+export type { NormaliseContext, NormalisedEvent, NormaliseResult, SourceKind } from './types.ts';
 
 /** Upper bound on records taken from one `{"Records": [...]}` or `findings` array, so one object cannot starve a batch. */
 export const MAX_RECORDS_PER_OBJECT = 100_000;
@@ -40,7 +46,8 @@ export function classify(record: Record<string, unknown>): [SourceKind, Normalis
   if ((has('eventSource') && has('eventName')) || (has('eventsource') && has('eventname'))) {
     return ['cloudtrail', normaliseCloudTrail];
   }
-  if (has('SchemaVersion') && has('ProductArn') && has('AwsAccountId')) return ['securityhub', normaliseSecurityHub];
+  if (has('SchemaVersion') && has('ProductArn') && has('AwsAccountId'))
+    return ['securityhub', normaliseSecurityHub];
   if (has('schemaVersion') && has('type') && has('service') && (has('accountId') || has('arn'))) {
     return ['guardduty', normaliseGuardDuty];
   }
@@ -53,7 +60,11 @@ export function classify(record: Record<string, unknown>): [SourceKind, Normalis
   // (Slack's, for one) also have `action` and an object-valued `actor`: those are not GitHub's.
   if (
     typeof record.action === 'string' &&
-    (typeof record.actor === 'string' || has('@timestamp') || has('_document_id') || has('org') || has('repo'))
+    (typeof record.actor === 'string' ||
+      has('@timestamp') ||
+      has('_document_id') ||
+      has('org') ||
+      has('repo'))
   ) {
     return ['github', normaliseGitHubAudit];
   }
@@ -73,7 +84,8 @@ export function normalise(input: unknown, ctx: NormaliseContext): NormaliseResul
   if (Object.keys(input).length === 0) {
     return [fail('unknown', new ValidationError('empty object: no fields to normalise', 'normalise'), input)];
   }
-  if (Array.isArray(input.Records)) return many(input.Records, 'Records', 'unknown', (r) => normalise(r, ctx));
+  if (Array.isArray(input.Records))
+    return many(input.Records, 'Records', 'unknown', (r) => normalise(r, ctx));
   if (isEventBridgeEnvelope(input)) return normaliseEnvelope(input, ctx);
   return [guarded(classify(input), input, ctx)];
 }
@@ -82,7 +94,11 @@ export function normalise(input: unknown, ctx: NormaliseContext): NormaliseResul
  * Normalisers are total; a throw is a bug. It is caught per record, so one bad record never costs
  * its neighbours in the same object, and the record is kept with the reason.
  */
-function guarded([source, normaliser]: [SourceKind, Normaliser], record: unknown, ctx: NormaliseContext): NormaliseResult {
+function guarded(
+  [source, normaliser]: [SourceKind, Normaliser],
+  record: unknown,
+  ctx: NormaliseContext,
+): NormaliseResult {
   try {
     return withEventTime(normaliser(record, ctx), ctx);
   } catch (e) {
@@ -106,7 +122,11 @@ function withEventTime(result: NormaliseResult, ctx: NormaliseContext): Normalis
   if (!labels?.includes(TIME_UNKNOWN_LABEL)) return result;
   if (ctx.receivedAt === undefined) {
     const why = 'record has no usable time and no receipt time was given';
-    return fail(result.event.source, new ValidationError(why, `normalise.${result.event.source}`), result.event.raw);
+    return fail(
+      result.event.source,
+      new ValidationError(why, `normalise.${result.event.source}`),
+      result.event.raw,
+    );
   }
   result.event.ocsf.time = ctx.receivedAt;
   metadata.labels = labels.map((l) => (l === TIME_UNKNOWN_LABEL ? TIME_FROM_RECEIPT_LABEL : l));
@@ -146,7 +166,9 @@ function normaliseEnvelope(envelope: Record<string, unknown>, outer: NormaliseCo
         ),
       ];
     }
-    return many(findings, 'findings', 'securityhub', (f) => [guarded(['securityhub', normaliseSecurityHub], f, ctx)]);
+    return many(findings, 'findings', 'securityhub', (f) => [
+      guarded(['securityhub', normaliseSecurityHub], f, ctx),
+    ]);
   }
   // Own keys only: a hostile detail-type such as `__proto__` or `constructor` must not find a normaliser.
   const known = Object.hasOwn(BY_DETAIL_TYPE, detailType) ? BY_DETAIL_TYPE[detailType] : undefined;
@@ -154,7 +176,8 @@ function normaliseEnvelope(envelope: Record<string, unknown>, outer: NormaliseCo
   // Partner buses name their sources `aws.partner/<vendor>/...`; recognise Okta and GitHub by that too.
   const source = envelope.source as string;
   if (source.startsWith('aws.partner/okta.com')) return [guarded(['okta', normaliseOkta], detail, ctx)];
-  if (source.startsWith('vigil.ingest.github')) return [guarded(['github', normaliseGitHubAudit], detail, ctx)];
+  if (source.startsWith('vigil.ingest.github'))
+    return [guarded(['github', normaliseGitHubAudit], detail, ctx)];
   if (isObject(detail)) return [guarded(classify(detail), detail, ctx)];
   return [guarded(['generic', normaliseGeneric], envelope, ctx)];
 }

@@ -2,13 +2,7 @@ import type { ValidationError } from '../errors.ts';
 import type { OcsfEvent } from '../ocsf/types.ts';
 
 /** Where a record came from, as far as normalisation can tell. */
-export type SourceKind =
-  | 'cloudtrail'
-  | 'guardduty'
-  | 'securityhub'
-  | 'okta'
-  | 'github'
-  | 'generic';
+export type SourceKind = 'cloudtrail' | 'guardduty' | 'securityhub' | 'okta' | 'github' | 'generic';
 
 /**
  * One normalised record: the OCSF event plus the raw record it came from, kept by reference
@@ -44,7 +38,11 @@ export const ok = (source: SourceKind, ocsf: OcsfEvent, raw: unknown): Normalise
   event: { source, ocsf, raw },
 });
 
-export const fail = (source: SourceKind | 'unknown', error: ValidationError, raw: unknown): NormaliseResult => ({
+export const fail = (
+  source: SourceKind | 'unknown',
+  error: ValidationError,
+  raw: unknown,
+): NormaliseResult => ({
   ok: false,
   error,
   raw,

@@ -116,8 +116,10 @@ export const isEmpty = (o: object): boolean => {
  */
 export function unmappedOf(record: Fields, mapped: ReadonlySet<string>): Fields | undefined {
   let out: Fields | undefined;
-  for (const key of Object.keys(record)) {
-    if (mapped.has(key) || key === '__proto__') continue;
+  // for…in rather than Object.keys: no array allocated per record on the hot path. Records come
+  // from JSON.parse (no inherited enumerable keys); hasOwn keeps any other caller honest.
+  for (const key in record) {
+    if (mapped.has(key) || key === '__proto__' || !Object.hasOwn(record, key)) continue;
     out ??= {};
     out[key] = record[key];
   }

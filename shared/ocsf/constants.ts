@@ -3,8 +3,18 @@ export const OCSF_VERSION = '1.1.0';
 
 export const OcsfClass = {
   DetectionFinding: { uid: 2004, name: 'Detection Finding', category_uid: 2, category_name: 'Findings' },
-  AccountChange: { uid: 3001, name: 'Account Change', category_uid: 3, category_name: 'Identity & Access Management' },
-  Authentication: { uid: 3002, name: 'Authentication', category_uid: 3, category_name: 'Identity & Access Management' },
+  AccountChange: {
+    uid: 3001,
+    name: 'Account Change',
+    category_uid: 3,
+    category_name: 'Identity & Access Management',
+  },
+  Authentication: {
+    uid: 3002,
+    name: 'Authentication',
+    category_uid: 3,
+    category_name: 'Identity & Access Management',
+  },
   ApiActivity: { uid: 6003, name: 'API Activity', category_uid: 6, category_name: 'Application Activity' },
   /** Fallback for records no dedicated normaliser recognises: OCSF "Base Event". */
   BaseEvent: { uid: 0, name: 'Base Event', category_uid: 0, category_name: 'Uncategorized' },

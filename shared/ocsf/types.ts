@@ -167,7 +167,14 @@ export interface OcsfHttpRequest {
   uid?: string;
   referrer?: string;
   x_forwarded_for?: string[];
-  url?: { hostname?: string; path?: string; url_string?: string; scheme?: string; port?: number; query_string?: string };
+  url?: {
+    hostname?: string;
+    path?: string;
+    url_string?: string;
+    scheme?: string;
+    port?: number;
+    query_string?: string;
+  };
 }
 
 export interface OcsfEnrichment {
@@ -205,7 +212,14 @@ export interface OcsfFindingInfo {
   product_uid?: string;
   src_url?: string;
   data_sources?: string[];
-  analytic?: { uid?: string; name?: string; type_id: number; type?: string; category?: string; desc?: string };
+  analytic?: {
+    uid?: string;
+    name?: string;
+    type_id: number;
+    type?: string;
+    category?: string;
+    desc?: string;
+  };
 }
 
 /** The base attributes every OCSF class has, plus the class-specific ones Vigil fills. */

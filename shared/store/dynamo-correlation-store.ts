@@ -37,6 +37,8 @@ import { rethrowAwsError } from './aws-errors.ts';
 
 const SOURCE = 'store.correlation';
 const SIGNAL_ATTR = 's:';
+/** Signals per UpdateItem: keeps the expression well under DynamoDB's 4 KB limit. */
+const ATTRS_PER_UPDATE = 40;
 const entityPk = (key: EntityKey) => `ENTITY#${key}`;
 const incidentPk = (id: string) => `INCIDENT#${id}`;
 const OPEN_QUEUE = 'INCIDENTS#open';
@@ -49,6 +51,28 @@ export interface DynamoCorrelationStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
 }
+
+/**
+ * What a weak entity (IP, account, resource) keeps of a signal: enough to score and to show, not
+ * the evidence — that lives on the strong entities and the incident.
+ */
+const compact = (s: StoredSignal): StoredSignal => ({
+  id: s.id,
+  rule_id: s.rule_id,
+  title: s.title,
+  severity: s.severity,
+  risk: s.risk,
+  attack: s.attack,
+  tactic: s.tactic,
+  origin: s.origin,
+  source: s.source,
+  time: s.time,
+  event_uid: s.event_uid,
+  entities: [],
+  evidence: {},
+  detected_at: s.detected_at,
+  ...(s.suppressed ? { suppressed: s.suppressed } : {}),
+});
 
 const chunk = <T>(xs: T[], n: number): T[][] => {
   const out: T[][] = [];
@@ -169,34 +193,50 @@ export function dynamoCorrelationStore({
     async apply(plan: CorrelationPlan, policy: ScoringPolicy, now: number): Promise<ApplyResult> {
       let writes = 0;
       for (const w of plan.entityWrites) {
-        const names: Record<string, string> = {};
-        const values: Record<string, unknown> = { ':ttl': w.expiresAt, ':key': w.key, ':zero': 0 };
-        const sets = ['expires_at = :ttl', 'entity = :key', 'generation = if_not_exists(generation, :zero)'];
-        w.add.forEach((s, i) => {
-          names[`#s${i}`] = `${SIGNAL_ATTR}${s.id}`;
-          values[`:s${i}`] = s;
-          sets.push(`#s${i} = if_not_exists(#s${i}, :s${i})`);
-        });
-        if (w.link) {
-          values[':inc'] = w.link;
-          sets.push('incident = if_not_exists(incident, :inc)');
-        }
-        const removes = w.remove.map((id, i) => {
-          names[`#r${i}`] = `${SIGNAL_ATTR}${id}`;
-          return `#r${i}`;
-        });
-        await send('update entity', () =>
-          client.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: { pk: entityPk(w.key), sk: 'STATE' },
-              UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-              ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-              ExpressionAttributeValues: values,
-            }),
-          ),
+        // DynamoDB caps an UpdateExpression at 4 KB: a busy entity (an account sees every signal)
+        // gets its batch in several updates of ATTRS_PER_UPDATE signals each; link and TTL ride on the first.
+        const parts = Math.max(
+          1,
+          Math.ceil(w.add.length / ATTRS_PER_UPDATE),
+          Math.ceil(w.remove.length / ATTRS_PER_UPDATE),
         );
-        writes++;
+        for (let part = 0; part < parts; part++) {
+          const add = w.add.slice(part * ATTRS_PER_UPDATE, (part + 1) * ATTRS_PER_UPDATE);
+          const remove = w.remove.slice(part * ATTRS_PER_UPDATE, (part + 1) * ATTRS_PER_UPDATE);
+          const names: Record<string, string> = {};
+          const values: Record<string, unknown> = { ':ttl': w.expiresAt, ':key': w.key, ':zero': 0 };
+          const sets = [
+            'expires_at = :ttl',
+            'entity = :key',
+            'generation = if_not_exists(generation, :zero)',
+          ];
+          const strong = w.key.startsWith('principal:') || w.key.startsWith('access_key:');
+          add.forEach((s, i) => {
+            names[`#s${i}`] = `${SIGNAL_ATTR}${s.id}`;
+            values[`:s${i}`] = strong ? s : compact(s);
+            sets.push(`#s${i} = if_not_exists(#s${i}, :s${i})`);
+          });
+          if (w.link && part === 0) {
+            values[':inc'] = w.link;
+            sets.push('incident = if_not_exists(incident, :inc)');
+          }
+          const removes = remove.map((id, i) => {
+            names[`#r${i}`] = `${SIGNAL_ATTR}${id}`;
+            return `#r${i}`;
+          });
+          await send('update entity', () =>
+            client.send(
+              new UpdateCommand({
+                TableName: tableName,
+                Key: { pk: entityPk(w.key), sk: 'STATE' },
+                UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+                ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+                ExpressionAttributeValues: values,
+              }),
+            ),
+          );
+          writes++;
+        }
       }
 
       const changed: string[] = [];

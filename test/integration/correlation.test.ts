@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEAKED_USER, STORY_ACCOUNT, attackStory } from '../../local/story/attack-story.ts';
 import { localDetection } from '../../local/detection-runtime.ts';
 import { inEventOrder, runPipeline } from '../../local/replay.ts';
+import { attackStory, LEAKED_USER, STORY_ACCOUNT } from '../../local/story/attack-story.ts';
 import { DEFAULT_POLICY } from '../../shared/correlate/policy.ts';
 import type { CorrelationStore } from '../../shared/correlate/store.ts';
 import { buildEngine } from '../../shared/detect/engine.ts';
 import type { Signal } from '../../shared/detect/types.ts';
 import { memoryWindow } from '../../shared/detect/window.ts';
 import { noEnrichment } from '../../shared/enrich/index.ts';
-import { normalise, type NormalisedEvent } from '../../shared/normalise/index.ts';
+import { type NormalisedEvent, normalise } from '../../shared/normalise/index.ts';
 import { correlateBatch } from '../../shared/pipeline/correlate.ts';
 import { dynamoCorrelationStore } from '../../shared/store/dynamo-correlation-store.ts';
 import { createTestTable, type TestTable } from '../support/dynamo.ts';
@@ -23,7 +23,12 @@ const BENIGN = ['AppRole', 'DeployRole', 'dana.analyst'];
 async function picture(store: CorrelationStore) {
   const incidents = await store.listIncidents();
   return incidents
-    .map((i) => ({ id: i.id, risk: i.risk, severity: i.severity, signals: i.signals.map((s) => s.id).sort() }))
+    .map((i) => ({
+      id: i.id,
+      risk: i.risk,
+      severity: i.severity,
+      signals: i.signals.map((s) => s.id).sort(),
+    }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
@@ -52,7 +57,12 @@ describe('correlation on DynamoDB Local', () => {
 
   beforeAll(async () => {
     referenceStore = await storeOn();
-    await runPipeline(story, { store: referenceStore, detection: localDetection(), policy: DEFAULT_POLICY, batchSize: 40 });
+    await runPipeline(story, {
+      store: referenceStore,
+      detection: localDetection(),
+      policy: DEFAULT_POLICY,
+      batchSize: 40,
+    });
     reference = await picture(referenceStore);
     // The signals the stream yields, for the delivery-order tests below.
     const detection = localDetection();
@@ -86,7 +96,12 @@ describe('correlation on DynamoDB Local', () => {
   });
 
   it('replaying the same stream into the same store changes nothing', async () => {
-    await runPipeline(story, { store: referenceStore, detection: localDetection(), policy: DEFAULT_POLICY, batchSize: 40 });
+    await runPipeline(story, {
+      store: referenceStore,
+      detection: localDetection(),
+      policy: DEFAULT_POLICY,
+      batchSize: 40,
+    });
     expect(await picture(referenceStore)).toEqual(reference);
   });
 

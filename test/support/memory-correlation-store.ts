@@ -7,14 +7,26 @@ import type { EntityKey, EntityState, StoredSignal } from '../../shared/correlat
  * For pure tests of the planner; storage behaviour itself is tested against DynamoDB Local.
  */
 export class MemoryCorrelationStore {
-  readonly entities = new Map<EntityKey, { signals: Map<string, StoredSignal>; incident?: string; generation: number }>();
-  readonly incidents = new Map<string, { anchor: EntityKey; signals: Map<string, StoredSignal>; opened_at: number }>();
+  readonly entities = new Map<
+    EntityKey,
+    { signals: Map<string, StoredSignal>; incident?: string; generation: number }
+  >();
+  readonly incidents = new Map<
+    string,
+    { anchor: EntityKey; signals: Map<string, StoredSignal>; opened_at: number }
+  >();
 
   async load(keys: EntityKey[]): Promise<Map<EntityKey, EntityState>> {
     const out = new Map<EntityKey, EntityState>();
     for (const key of keys) {
       const e = this.entities.get(key);
-      if (e) out.set(key, { key, signals: [...e.signals.values()], generation: e.generation, ...(e.incident ? { incident: e.incident } : {}) });
+      if (e)
+        out.set(key, {
+          key,
+          signals: [...e.signals.values()],
+          generation: e.generation,
+          ...(e.incident ? { incident: e.incident } : {}),
+        });
     }
     return out;
   }
@@ -43,7 +55,8 @@ export class MemoryCorrelationStore {
   /** A comparable picture: incident id → sorted signal ids. */
   snapshot(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const [id, i] of [...this.incidents].sort(([a], [b]) => (a < b ? -1 : 1))) out[id] = [...i.signals.keys()].sort();
+    for (const [id, i] of [...this.incidents].sort(([a], [b]) => (a < b ? -1 : 1)))
+      out[id] = [...i.signals.keys()].sort();
     return out;
   }
 }

@@ -7,7 +7,11 @@ import { loadCorrelationStates } from '../../../shared/correlate/states.ts';
 import type { EntityRef, Severity, Signal, Tactic } from '../../../shared/detect/types.ts';
 import { MemoryCorrelationStore } from '../../support/memory-correlation-store.ts';
 
-const PRINCIPALS = ['arn:aws:iam::111122223333:user/alice', 'arn:aws:iam::111122223333:user/bob', 'arn:aws:iam::111122223333:user/eve'];
+const PRINCIPALS = [
+  'arn:aws:iam::111122223333:user/alice',
+  'arn:aws:iam::111122223333:user/bob',
+  'arn:aws:iam::111122223333:user/eve',
+];
 const KEYS = ['AKIAALICE', 'AKIABOB', 'AKIAEVE'];
 const IPS = ['198.51.100.7', '203.0.113.9', '10.0.0.5'];
 const RULES: [string, Severity, number, Tactic][] = [
@@ -70,7 +74,10 @@ const chunk = <T>(xs: T[], size: number): T[][] => {
 
 const riskOf = (store: MemoryCorrelationStore) =>
   Object.fromEntries(
-    [...store.incidents].map(([id, i]) => [id, scoreEntity([...i.signals.values()], DEFAULT_POLICY, i.anchor).risk]),
+    [...store.incidents].map(([id, i]) => [
+      id,
+      scoreEntity([...i.signals.values()], DEFAULT_POLICY, i.anchor).risk,
+    ]),
   );
 
 describe('correlation is insensitive to order, duplicates and batching', () => {

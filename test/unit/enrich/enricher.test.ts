@@ -223,8 +223,18 @@ describe('makeEnricher', () => {
     const [a, b] = [apiActivityFrom('203.0.113.50'), apiActivityFrom('203.0.113.50')];
     enrich(a);
     enrich(b);
-    expect(a.enrichments?.[0]).not.toBe(b.enrichments?.[0]);
-    expect(Object.isFrozen(a.enrichments?.[0]?.data)).toBe(true);
+    // The finished enrichment objects are shared (built once per address), hence frozen throughout;
+    // each event has its own array, so adding to one event's enrichments leaves the other alone.
+    const [first] = a.enrichments ?? [];
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first?.data)).toBe(true);
+    expect(() => {
+      (first as { value: string }).value = 'tampered';
+    }).toThrow(TypeError);
+    expect(a.enrichments).not.toBe(b.enrichments);
+    a.enrichments?.push({ name: 'x', value: 'y', data: {} });
+    expect(b.enrichments?.some((e) => e.name === 'x')).toBe(false);
+    expect(b.enrichments?.[0]?.value).toBe('203.0.113.50');
   });
 
   it('goes on without a provider that fails, and reports the fault', () => {

@@ -8,10 +8,10 @@ import {
   apiActivityOf,
   classifyCloudTrail,
 } from '../../../shared/normalise/aws-cloudtrail-activity.ts';
-import { normalise, TIME_FROM_RECEIPT_LABEL } from '../../../shared/normalise/index.ts';
-import { TIME_UNKNOWN_LABEL } from '../../../shared/normalise/util-ext-ocsf.ts';
 import { normaliseCloudTrail } from '../../../shared/normalise/cloudtrail.ts';
+import { normalise, TIME_FROM_RECEIPT_LABEL } from '../../../shared/normalise/index.ts';
 import type { NormaliseContext } from '../../../shared/normalise/types.ts';
+import { TIME_UNKNOWN_LABEL } from '../../../shared/normalise/util-ext-ocsf.ts';
 import type { OcsfEvent } from '../../../shared/ocsf/types.ts';
 import { loadOcsfSchema, validateOcsf } from '../../../shared/ocsf/validate.ts';
 

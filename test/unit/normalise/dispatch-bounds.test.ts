@@ -28,7 +28,10 @@ describe('normalise() keeps every record of a multi-record object', () => {
   });
 
   it('a record that is broken does not cost its neighbours', () => {
-    const results = normalise({ Records: [record(1), { eventSource: 's3.amazonaws.com', eventName: 7 }, record(2)] }, ctx);
+    const results = normalise(
+      { Records: [record(1), { eventSource: 's3.amazonaws.com', eventName: 7 }, record(2)] },
+      ctx,
+    );
     expect(results.map((r) => r.ok)).toEqual([true, false, true]);
   });
 });
