@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { benchCommand } from './commands/bench.ts';
+import { catalogueCommand } from './commands/catalogue.ts';
 import { demoCommand } from './commands/demo.ts';
 import { detectCommand } from './commands/detect.ts';
 import { evalCommand } from './commands/eval.ts';
@@ -14,6 +15,7 @@ commands:
   detect FILE          NDJSON events → normalise + detect, one result line per input line
   replay FILE…         the whole pipeline (normalise, detect, correlate on a local DynamoDB)
                        [--story] [--json] [--batch-size N]
+  catalogue            the detection catalogue and Sigma figures, as Markdown [--readme]
   eval [DIR]           detection and false-positive rates per source on labelled records
                        (default DIR: ../shared/data/labelled) [--json] [--native-only]
   bench                throughput against bare JSON.parse of the same stream
@@ -70,6 +72,13 @@ export async function main(argv: string[]): Promise<number> {
           json: values.json ?? false,
           batchSize: positiveInt('batch-size', values['batch-size'], 500),
         });
+      }
+      case 'catalogue': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { readme: { type: 'boolean', default: false } },
+        });
+        return await catalogueCommand({ readme: values.readme ?? false });
       }
       case 'eval': {
         const { values, positionals } = parseArgs({
