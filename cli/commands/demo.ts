@@ -1,40 +1,55 @@
+import { replayEvents } from '../../local/replay.ts';
 import { attackStory } from '../../local/story/attack-story.ts';
 import { defaultEnricher } from '../../shared/enrich/index.ts';
-import { normalise } from '../../shared/normalise/index.ts';
+import { type NormalisedEvent, normalise } from '../../shared/normalise/index.ts';
 
 export interface DemoOptions {
   exitAfterReplay: boolean;
 }
 
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
 /**
- * `vigil demo`. The full local SOC (DynamoDB Local, detections, incidents, narratives, the
- * console and approvals) is built in issues #3–#6. Until then the demo says so plainly and
- * replays the built-in attack story through normalisation, so the command exists and is true.
+ * `vigil demo`: the built-in attack story through the whole local pipeline — normalisation,
+ * detections, Sigma, baselines, correlation on DynamoDB Local — ending with the incident it opens.
+ * The console, narratives and approvals arrive with issues #4–#6, and the demo says so.
  */
 export async function demoCommand(_opts: DemoOptions): Promise<number> {
-  const events = attackStory();
-  const ctx = { enrich: defaultEnricher(), receivedAt: Date.now() };
-  const byClass = new Map<string, number>();
+  const stories = attackStory();
+  const enrich = defaultEnricher();
+  const events: NormalisedEvent[] = [];
   let failed = 0;
-  for (const e of events) {
-    for (const r of normalise(e, ctx)) {
-      if (!r.ok) {
-        failed++;
-        continue;
-      }
-      const key = `${r.event.ocsf.class_uid} ${r.event.ocsf.class_name ?? ''}`.trim();
-      byClass.set(key, (byClass.get(key) ?? 0) + 1);
+  for (const e of stories) {
+    for (const r of normalise(e, { enrich, receivedAt: Date.now() })) {
+      if (r.ok) events.push(r.event);
+      else failed++;
     }
   }
-  const out = process.stdout;
-  out.write(
-    'Vigil demo — not built yet: detections, incidents, the console and approvals land in the next issues.\n',
+  out(
+    `Vigil demo: a CI user's access key leaks; ${stories.length} EventBridge events (attack, ordinary work, a GuardDuty finding).`,
   );
-  out.write(
-    `Replayed the built-in attack story (${events.length} EventBridge events) through OCSF normalisation:\n`,
-  );
-  for (const [k, n] of [...byClass].sort()) out.write(`  ${String(n).padStart(4)}  ${k}\n`);
-  out.write(`  ${String(failed).padStart(4)}  failed (quarantined in a deployment)\n`);
-  out.write('Try: npx vigil normalise ../shared/data/labelled/panther_aws_cloudtrail.ndjson | head -1\n');
-  return failed === 0 ? 0 : 1;
+  out(`Normalised to OCSF: ${events.length} events, ${failed} failed.`);
+
+  let report: Awaited<ReturnType<typeof replayEvents>>;
+  try {
+    report = await replayEvents(events, { lines: stories.length, rejected: failed }, { batchSize: 25 });
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    out(`Could not run the pipeline on DynamoDB Local: ${why}`);
+    return 1;
+  }
+  out(`Detected ${report.stats.signals} signals; ${report.incidents.length} incident(s) opened.`);
+  for (const i of report.incidents) {
+    out();
+    out(`[${i.severity.toUpperCase()}] ${i.title}`);
+    out(
+      `  risk ${i.risk} · ${i.signals.length} signals · first event ${i.first_event_at} · opened ${i.opened_at} (MTTD ${i.mttd_seconds} s)`,
+    );
+    for (const s of i.signals)
+      out(`  ${s.time.slice(11, 19)}  ${s.severity.padEnd(8)} ${s.title}  [${s.attack.join(', ')}]`);
+  }
+  out();
+  out('Not built yet: narratives (#4), response playbooks with approval links (#5), the console (#6).');
+  out('Full incident JSON: npx vigil replay --story --json');
+  return 0;
 }
