@@ -19,6 +19,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { z } from 'zod';
+import { baselineStage } from '../../shared/baseline/stage.ts';
 import { CATALOGUE } from '../../shared/detect/catalogue/index.ts';
 import { defaultEnricher } from '../../shared/enrich/index.ts';
 import { describeError, isVigilError } from '../../shared/errors.ts';
@@ -32,6 +33,7 @@ import {
 } from '../../shared/ingest/ingest-message.ts';
 import type { SqsMessage } from '../../shared/ingest/sqs-message.ts';
 import { type DetectionReport, detectionSink } from '../../shared/pipeline/detection-sink.ts';
+import { dynamoBaselineStore } from '../../shared/store/dynamo-baseline-store.ts';
 import { dynamoQuarantineStore } from '../../shared/store/dynamo-quarantine-store.ts';
 import { s3ObjectReader } from '../../shared/store/s3-object-reader.ts';
 import { sqsSignalPublisher } from '../../shared/store/sqs-signal-publisher.ts';
@@ -114,16 +116,17 @@ export const logDetection =
 
 // ── production wiring: built once per container ──────────────────────────────────────────────
 // Every setting is read and checked here, at cold start, so a miswired function fails at once.
-const tableName = requireEnv('TABLE_NAME', 'the DynamoDB table holding the quarantine');
+const tableName = requireEnv('TABLE_NAME', 'the DynamoDB table holding the quarantine and baselines');
 const signalsQueueUrl = requireEnv('SIGNALS_QUEUE_URL', 'the SQS queue that carries signals to correlation');
 const detectionConfig = detectionConfigFromEnv();
 const logger = createLogger('normalise');
 const now = () => new Date();
+const dynamo = documentClient();
 
 export const handler = makeHandler({
   logger,
   now,
-  quarantine: dynamoQuarantineStore({ client: documentClient(), tableName, now }),
+  quarantine: dynamoQuarantineStore({ client: dynamo, tableName, now }),
   objects: s3ObjectReader(new S3Client({})),
   // Detection runs here, in the same invocation: one hop fewer per event, and only signals (a
   // small fraction of events) travel on to correlation.
@@ -131,6 +134,8 @@ export const handler = makeHandler({
     detections: CATALOGUE,
     config: detectionConfig,
     publisher: sqsSignalPublisher({ client: new SQSClient({}), queueUrl: signalsQueueUrl }),
+    // Per-principal habits: one batched read and at most one write per principal per batch.
+    baselines: baselineStage({ store: dynamoBaselineStore({ client: dynamo, tableName }) }),
     onBatch: logDetection(logger),
   }),
   normaliseContext: {
