@@ -112,6 +112,33 @@ describe('correlation on DynamoDB Local', () => {
     expect(await picture(store)).toEqual(reference);
   });
 
+  it('records suppressed signals on their entities, visibly, without counting them', async () => {
+    const store = await storeOn();
+    const rule = 'aws.iam.access_key_untrusted_network';
+    await store.putSuppression({
+      id: 'sup-ci-deployer-untrusted',
+      rule_id: rule,
+      entity_pattern: `principal:*:user/${LEAKED_USER}`,
+      expires_at: Date.parse('2027-01-01T00:00:00Z'),
+      reason: 'false positive: CI runs from a new egress range',
+      created_by: 'analyst@example.com',
+    });
+    await runPipeline(story, { store, detection: localDetection(), policy: DEFAULT_POLICY, batchSize: 40 });
+    const entity = (await store.loadEntities([`principal:${LEAKED_ARN}`])).get(`principal:${LEAKED_ARN}`);
+    const suppressed = entity?.signals.filter((s) => s.rule_id === rule) ?? [];
+    expect(suppressed.length).toBeGreaterThan(0);
+    for (const s of suppressed)
+      expect(s.suppressed).toEqual({
+        suppression_id: 'sup-ci-deployer-untrusted',
+        reason: 'false positive: CI runs from a new egress range',
+      });
+    const [incident] = await store.listIncidents();
+    const [unsuppressed] = reference;
+    expect(incident?.signals.some((s) => s.rule_id === rule)).toBe(false);
+    expect(incident?.risk).toBeLessThanOrEqual(unsuppressed?.risk ?? 0);
+    expect(incident?.signals.length).toBe((unsuppressed?.signals.length ?? 0) - suppressed.length);
+  });
+
   it('signals delivered out of order, duplicated and in other batch sizes converge on the same incidents', async () => {
     for (const [seed, size] of [
       [3, 1],
