@@ -169,7 +169,7 @@ export async function replayEvents(
       batchSize: options.batchSize ?? 500,
       ...(baselines ? { baselines } : {}),
     });
-    const incidents = (await store.listIncidents()).map(incidentView);
+    const incidents = (await store.listIncidents()).map((incident) => incidentView(incident));
     return {
       incidents,
       stats: {

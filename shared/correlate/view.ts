@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { evidenceId } from '../narrate/evidence-id.ts';
+import { buildEvidencePack, LOCAL_PACK_BUDGET } from '../narrate/evidence-pack.ts';
+import { narrate } from '../narrate/narrator.ts';
+import type { Narrative } from '../narrate/schema.ts';
 import type { IncidentRecord } from './store.ts';
 
-/** Stable across replays and deployments: derived from the event's own id. */
-export const evidenceId = (eventUid: string): string =>
-  `ev-${createHash('sha256').update(eventUid).digest('hex').slice(0, 12)}`;
+export { evidenceId };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -11,7 +12,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * The incident as the command line, the console and the narrative see it (contract in
  * docs/architecture.md): signals point at evidence items by stable id.
  */
-export function incidentView(incident: IncidentRecord) {
+export function incidentView(
+  incident: IncidentRecord,
+  /** The incident's stored narrative; without one the deterministic narrator writes it. */
+  narrative: Narrative = narrate(buildEvidencePack(incident, LOCAL_PACK_BUDGET)),
+) {
   const signals = [...incident.signals].sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : 1));
   const evidence = new Map<
     string,
@@ -68,8 +73,8 @@ export function incidentView(incident: IncidentRecord) {
       ...(s.attribution ? { attribution: s.attribution } : {}),
     })),
     evidence: [...evidence.values()],
-    // Filled by the narrative (#4) and response (#5) stages.
-    narrative: null,
+    narrative,
+    // Filled by the response stage (#5).
     response: null,
   };
 }
