@@ -49,36 +49,58 @@ export interface DetectionEngine {
   readonly faults: Map<string, number>;
 }
 
+/** The candidates of one source: per trigger key, the triggered detections followed by the untriggered ones. */
+interface SourceIndex {
+  readonly byKey: Map<string, readonly Detection[]>;
+  readonly untriggered: readonly Detection[];
+}
+
 /**
  * Builds the per-source, per-trigger index once, so each event meets only the handful of
- * detections that can fire on it rather than the whole catalogue.
+ * detections that can fire on it rather than the whole catalogue. Each list is merged at build
+ * time (triggered detections, then the untriggered ones of the source), so the per-event work is
+ * two map lookups and no allocation. Keys come from hostile input, but only the keys some
+ * detection names are stored; any other key meets the untriggered list.
  */
 export function buildEngine(detections: readonly Detection[]): DetectionEngine {
-  const byTrigger = new Map<string, Detection[]>();
+  const byTrigger = new Map<string, Map<string, Detection[]>>();
   const untriggered = new Map<string, Detection[]>();
-  const add = (map: Map<string, Detection[]>, key: string, d: Detection) => {
+  const add = <K>(map: Map<K, Detection[]>, key: K, d: Detection) => {
     const list = map.get(key);
     if (list) list.push(d);
     else map.set(key, [d]);
   };
   for (const d of detections) {
     for (const source of d.sources) {
-      if (d.triggers) for (const t of d.triggers) add(byTrigger, `${source}\u0000${t}`, d);
-      else add(untriggered, source, d);
+      if (d.triggers) {
+        let keys = byTrigger.get(source);
+        if (!keys) {
+          keys = new Map();
+          byTrigger.set(source, keys);
+        }
+        for (const t of d.triggers) add(keys, t, d);
+      } else add(untriggered, source, d);
     }
   }
+  const none: readonly Detection[] = [];
+  const index = new Map<string, SourceIndex>();
+  for (const source of new Set([...byTrigger.keys(), ...untriggered.keys()])) {
+    const rest = untriggered.get(source) ?? none;
+    const byKey = new Map<string, readonly Detection[]>();
+    for (const [key, list] of byTrigger.get(source) ?? []) byKey.set(key, [...list, ...rest]);
+    index.set(source, { byKey, untriggered: rest });
+  }
   const faults = new Map<string, number>();
-  const none: Detection[] = [];
 
   return {
     detections,
     faults,
     run(ev, ctx) {
+      const forSource = index.get(ev.source);
+      if (forSource === undefined) return [];
       const key = triggerKey(ev);
-      const candidates = [
-        ...(key === undefined ? none : (byTrigger.get(`${ev.source}\u0000${key}`) ?? none)),
-        ...(untriggered.get(ev.source) ?? none),
-      ];
+      const candidates =
+        key === undefined ? forSource.untriggered : (forSource.byKey.get(key) ?? forSource.untriggered);
       if (candidates.length === 0) return [];
       const signals: Signal[] = [];
       for (const d of candidates) {

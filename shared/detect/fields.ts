@@ -5,12 +5,36 @@
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A dotted path split once: its keys and their all-lowercase spellings (the readers' fallback). */
+export interface PathSteps {
+  readonly keys: readonly string[];
+  readonly lower: readonly string[];
+}
+
+const MAX_CACHED_PATHS = 4096;
+const steps = new Map<string, PathSteps>();
+
+/**
+ * The steps of a dotted path, cached: readers run on every event with a few hundred distinct
+ * constant paths, so splitting once saves an array and its strings per read. Bounded, since
+ * some paths are built at run time; past the bound a path is split on each call.
+ */
+export function pathSteps(path: string): PathSteps {
+  const hit = steps.get(path);
+  if (hit !== undefined) return hit;
+  const keys = path.split('.');
+  const made: PathSteps = { keys, lower: keys.map((k) => k.toLowerCase()) };
+  if (steps.size < MAX_CACHED_PATHS) steps.set(path, made);
+  return made;
+}
+
 /** Reads a dotted path (`requestParameters.policyArn`); undefined when any step is missing. */
 export const get = (record: unknown, path: string): unknown => {
+  const { keys } = pathSteps(path);
   let cur: unknown = record;
-  for (const key of path.split('.')) {
+  for (let i = 0; i < keys.length; i++) {
     if (!isObject(cur)) return undefined;
-    cur = cur[key];
+    cur = cur[keys[i] as string];
   }
   return cur;
 };

@@ -1,32 +1,99 @@
 import type { WindowState } from './types.ts';
 
+/** An entry of a recency list: a map gives the node in one lookup, the links give the order. */
+interface Node<V> {
+  readonly key: string;
+  value: V;
+  prev: Node<V> | undefined;
+  next: Node<V> | undefined;
+}
+
+/**
+ * Keys in least-recently-used order. A touch is one map lookup and a relink, where the Map
+ * order trick (delete, then set again) costs three hash operations and leaves a hole in the
+ * table on every call.
+ */
+class Recency<V> {
+  readonly #nodes = new Map<string, Node<V>>();
+  #head: Node<V> | undefined; // least recent
+  #tail: Node<V> | undefined; // most recent
+
+  get size(): number {
+    return this.#nodes.size;
+  }
+
+  get(key: string): Node<V> | undefined {
+    return this.#nodes.get(key);
+  }
+
+  /** The least recent node, the first to expire or be evicted. */
+  oldest(): Node<V> | undefined {
+    return this.#head;
+  }
+
+  /** Moves a node to the most recent end. */
+  touch(node: Node<V>): void {
+    if (node === this.#tail) return;
+    this.#unlink(node);
+    this.#append(node);
+  }
+
+  add(key: string, value: V): Node<V> {
+    const node: Node<V> = { key, value, prev: undefined, next: undefined };
+    this.#nodes.set(key, node);
+    this.#append(node);
+    return node;
+  }
+
+  delete(node: Node<V>): void {
+    this.#nodes.delete(node.key);
+    this.#unlink(node);
+  }
+
+  #unlink(node: Node<V>): void {
+    if (node.prev) node.prev.next = node.next;
+    else this.#head = node.next;
+    if (node.next) node.next.prev = node.prev;
+    else this.#tail = node.prev;
+    node.prev = undefined;
+    node.next = undefined;
+  }
+
+  #append(node: Node<V>): void {
+    node.prev = this.#tail;
+    if (this.#tail) this.#tail.next = node;
+    else this.#head = node;
+    this.#tail = node;
+  }
+}
+
 /**
  * In-memory sliding windows for burst detections. Bounded: each key keeps at most `maxPerKey`
- * timestamps and the whole state at most `maxKeys` keys (oldest evicted first), so a hostile
- * stream with endless distinct principals cannot exhaust memory.
+ * timestamps and the whole state at most `maxKeys` keys (least recently used evicted first), so
+ * a hostile stream with endless distinct principals cannot exhaust memory.
  */
 export function memoryWindow(maxKeys = 50_000, maxPerKey = 1_000): WindowState {
-  const counts = new Map<string, number[]>();
-  const members = new Map<string, Map<string, number>>();
+  const counts = new Recency<number[]>();
+  const members = new Recency<Recency<number>>();
 
-  const touch = <V>(map: Map<string, V>, key: string, make: () => V): V => {
-    let v = map.get(key);
-    if (v === undefined) {
-      if (map.size >= maxKeys) {
-        const oldest = map.keys().next().value;
-        if (oldest !== undefined) map.delete(oldest);
-      }
-      v = make();
-    } else {
-      map.delete(key); // re-insert: Map order doubles as recency
+  const touch = <V>(list: Recency<V>, key: string, make: () => V): V => {
+    const node = list.get(key);
+    if (node !== undefined) {
+      list.touch(node);
+      return node.value;
     }
-    map.set(key, v);
-    return v;
+    if (list.size >= maxKeys) {
+      const oldest = list.oldest();
+      if (oldest !== undefined) list.delete(oldest);
+    }
+    return list.add(key, make()).value;
   };
+  const newTimes = () => [] as number[];
+  const newMembers = () => new Recency<number>();
 
   return {
     count(key, time, windowMs) {
-      const times = touch(counts, key, () => [] as number[]);
+      const times = touch(counts, key, newTimes);
       times.push(time);
       const from = time - windowMs;
       let drop = 0;
@@ -36,12 +103,16 @@ export function memoryWindow(maxKeys = 50_000, maxPerKey = 1_000): WindowState {
       return times.length;
     },
     distinct(key, member, time, windowMs) {
-      const seen = touch(members, key, () => new Map<string, number>());
-      seen.delete(member);
-      seen.set(member, time);
+      const seen = touch(members, key, newMembers);
+      const node = seen.get(member);
+      if (node !== undefined) {
+        node.value = time;
+        seen.touch(node);
+      } else seen.add(member, time);
       const from = time - windowMs;
-      for (const [m, t] of seen) {
-        if (t >= from && seen.size <= maxPerKey) break; // insertion order ≈ time order
+      // Oldest first (recency ≈ time order): drop what left the window, and any excess.
+      for (let m = seen.oldest(); m !== undefined; m = seen.oldest()) {
+        if (m.value >= from && seen.size <= maxPerKey) break;
         seen.delete(m);
       }
       return seen.size;

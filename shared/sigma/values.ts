@@ -22,7 +22,7 @@ import {
   someLeaf,
   someValue,
 } from './record.ts';
-import { compileGuardedRegex, guardedTest } from './regex-guard.ts';
+import { compileGuardedRegex, MAX_RE_INPUT } from './regex-guard.ts';
 
 /**
  * One `field|modifier|…: value(s)` entry of a selection, compiled once into a predicate over the
@@ -549,7 +549,7 @@ function testFor(matcher: ValueMatcher, path: FieldPath | undefined): (record: u
       return (r) => fieldExists(r, path as FieldPath) === matcher.expected;
     case 'regex':
       return combine(
-        matcher.regexes.map((re) => leafTest(path, (leaf) => guardedTest(re, scalarText(leaf)))),
+        matcher.regexes.map((re) => leafTest(path, regexLeafTest(re))),
         matcher.all,
       );
     case 'cidr':
@@ -599,3 +599,115 @@ const RELATE: Record<
   startswith: (a, b) => a.startsWith(b),
   endswith: (a, b) => a.endsWith(b),
 };
+
+/**
+ * A leaf test for a guarded regex (the same bounded input as `guardedTest`), with a cheap
+ * necessary condition first: when the pattern requires a literal run (`:assumed-role/aws:` in
+ * `.+:assumed-role/aws:.+`), a value without it cannot match, and the regex — whose leading `.+`
+ * costs quadratic time on every value that does not match — is not run at all.
+ */
+function regexLeafTest(re: RegExp): (leaf: Scalar) => boolean {
+  const literal = requiredLiteral(re.source, re.flags);
+  const folded = re.flags.includes('i');
+  return (leaf) => {
+    const text = scalarText(leaf);
+    const value = text.length > MAX_RE_INPUT ? text.slice(0, MAX_RE_INPUT) : text;
+    if (literal !== undefined && !(folded ? value.toLowerCase() : value).includes(literal)) return false;
+    return re.test(value);
+  };
+}
+
+/**
+ * The longest run of literal characters every match of `source` must contain, or undefined when
+ * none is certain. Deliberately narrow, and wrong only by returning less: any `|` anywhere gives
+ * up; groups, classes, escapes other than escaped punctuation, assertions and optional atoms
+ * break a run; a repeated atom ends one. With `i` the run is lower-cased, and only kept when it
+ * is ASCII: without the `u` flag, case-insensitive matching never pairs an ASCII character with
+ * a non-ASCII one, so lower-casing the value cannot hide a match.
+ */
+export function requiredLiteral(source: string, flags: string): string | undefined {
+  if (source.includes('|') || flags.includes('u') || flags.includes('v')) return undefined;
+  const runs: string[] = [];
+  let run = '';
+  const end = () => {
+    if (run !== '') runs.push(run);
+    run = '';
+  };
+  let i = 0;
+  while (i < source.length) {
+    const c = source[i] as string;
+    let literal: string | undefined;
+    if (c === '\\') {
+      const next = source[i + 1];
+      if (next === undefined) return undefined;
+      if (/[A-Za-z0-9_]/.test(next)) {
+        // \d, \w, \b, \x41, \u0041, \cA, \0, backreferences…: not read as literals.
+        if (/[0-9kxuc]/.test(next)) return undefined;
+        i += 2;
+      } else {
+        literal = next;
+        i += 2;
+      }
+    } else if (c === '[') {
+      let j = i + 1;
+      while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
+      if (j >= source.length) return undefined;
+      i = j + 1;
+    } else if (c === '(') {
+      let depth = 0;
+      let j = i;
+      for (; j < source.length; j++) {
+        const g = source[j];
+        if (g === '\\') j++;
+        else if (g === '[') {
+          j++;
+          while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
+        } else if (g === '(') depth++;
+        else if (g === ')' && --depth === 0) break;
+      }
+      if (j >= source.length) return undefined;
+      i = j + 1;
+    } else if (c === ')' || c === '*' || c === '+' || c === '?') {
+      return undefined; // not a well-formed atom: no claim
+    } else if (c === '.' || c === '^' || c === '$' || c === '{' || c === '}' || c === ']') {
+      i += 1;
+    } else {
+      literal = c;
+      i += 1;
+    }
+    // A quantifier after the atom: optional (min 0) breaks the run before it, repeated ends it after.
+    let min = 1;
+    let repeats = false;
+    const q = source[i];
+    if (q === '*' || q === '?') {
+      min = 0;
+      repeats = q === '*';
+      i += 1;
+    } else if (q === '+') {
+      repeats = true;
+      i += 1;
+    } else if (q === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i, i + 24));
+      if (m) {
+        min = Number(m[1]);
+        repeats = m[2] !== undefined || min > 1;
+        i += m[0].length;
+      }
+    }
+    if (min !== 1 || repeats) {
+      if (source[i] === '?') i += 1; // lazy
+    }
+    if (literal === undefined || min === 0) end();
+    else {
+      run += literal;
+      if (repeats) end();
+    }
+  }
+  end();
+  let best: string | undefined;
+  for (const r of runs) if (best === undefined || r.length > best.length) best = r;
+  if (best === undefined) return undefined;
+  if (!flags.includes('i')) return best;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range itself
+  return /^[\x00-\x7f]*$/.test(best) ? best.toLowerCase() : undefined;
+}

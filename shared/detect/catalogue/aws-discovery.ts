@@ -17,6 +17,7 @@ import {
   isConsoleSession,
   isDenied,
   MINUTE,
+  memoKeys,
   once,
   principalOf,
   reachedTier,
@@ -86,6 +87,12 @@ const SWEEP: [string, string][] = [
   ['DescribeTrails', 'cloudtrail'],
 ];
 
+const enumKeys = memoKeys((who) => ({
+  apis: `${ENUM_ID}|api|${who}`,
+  services: `${ENUM_ID}|svc|${who}`,
+  tiers: `${ENUM_ID}|${who}`,
+}));
+
 const apiEnumeration: Detection = {
   id: ENUM_ID,
   title: 'Read-API enumeration across many services',
@@ -108,10 +115,11 @@ const apiEnumeration: Detection = {
     const who = principalOf(raw);
     if (!who) return undefined;
     const t = timeOf(ev);
-    const apis = ctx.window.distinct(`${ENUM_ID}|api|${who}`, `${source}:${name}`, t, TEN_MIN);
-    const services = ctx.window.distinct(`${ENUM_ID}|svc|${who}`, source, t, TEN_MIN);
+    const keys = enumKeys(who);
+    const apis = ctx.window.distinct(keys.apis, `${source}:${name}`, t, TEN_MIN);
+    const services = ctx.window.distinct(keys.services, source, t, TEN_MIN);
     if (services < 4) return undefined;
-    const tier = reachedTier(ctx, `${ENUM_ID}|${who}`, apis, t, TEN_MIN, [
+    const tier = reachedTier(ctx, keys.tiers, apis, t, TEN_MIN, [
       { min: 8, severity: 'medium', risk: 25 },
       { min: 50, severity: 'high', risk: 50 },
     ]);

@@ -5,7 +5,7 @@
  */
 import { classifyAddress } from '../../enrich/ip-class.ts';
 import type { NormalisedEvent } from '../../normalise/types.ts';
-import { jsonField } from '../fields.ts';
+import { jsonField, pathSteps } from '../fields.ts';
 import type { Detection, DetectionContext, Hit, Severity } from '../types.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -17,13 +17,15 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * `eventname`, `requestparameters`, and we meet both, sometimes mixed in one record.
  */
 export function rv(record: unknown, path: string): unknown {
+  const { keys, lower } = pathSteps(path);
   let cur: unknown = record;
-  for (const key of path.split('.')) {
+  for (let i = 0; i < keys.length; i++) {
     if (!isObject(cur)) return undefined;
+    const key = keys[i] as string;
     if (Object.hasOwn(cur, key)) cur = cur[key];
     else {
-      const lower = key.toLowerCase();
-      cur = lower !== key && Object.hasOwn(cur, lower) ? cur[lower] : undefined;
+      const low = lower[i] as string;
+      cur = low !== key && Object.hasOwn(cur, low) ? cur[low] : undefined;
     }
   }
   return cur;
@@ -174,6 +176,19 @@ export function looksLikeAutomation(name: string | undefined): boolean {
 
 /** An EC2 instance's role session (named after the instance id) or the instance identity role. */
 const INSTANCE_SESSION = /^i-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
+/**
+ * A necessary condition of `isInstanceCredential`, read without building the actor: detections
+ * that run on every CloudTrail event call it first. An instance session name (`i-…`) can only come
+ * from the ARN's session part or the principal id's; an `aws:ec2-` role name only from the session
+ * issuer's user name (the ARN's role part is cut at a colon).
+ */
+export function mayBeInstanceCredential(raw: unknown): boolean {
+  if (rv(raw, 'userIdentity.sessionContext.ec2RoleDelivery') !== undefined) return true;
+  if (rs(raw, 'userIdentity.arn')?.includes('/i-')) return true;
+  if (rs(raw, 'userIdentity.principalId')?.includes(':i-')) return true;
+  return rs(raw, 'userIdentity.sessionContext.sessionIssuer.userName')?.startsWith('aws:ec2-') === true;
+}
+
 export function isInstanceCredential(raw: unknown, actor = actorOf(raw)): boolean {
   if (actor.type !== 'AssumedRole') return false;
   if (actor.roleName?.startsWith('aws:ec2-')) return true;

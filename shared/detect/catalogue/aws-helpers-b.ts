@@ -5,6 +5,7 @@
  * the caller's window state, and small factories that build realistic case records.
  */
 import type { NormalisedEvent } from '../../normalise/types.ts';
+import { type PathSteps, pathSteps } from '../fields.ts';
 import type { DetectionContext, EntityRef, Severity } from '../types.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -19,11 +20,15 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * some pipelines (Athena/Glue exports, Security Lake re-serialisations) lowercase every key.
  */
 export function ctGet(record: unknown, path: string): unknown {
+  return ctGetSteps(record, pathSteps(path));
+}
+
+function ctGetSteps(record: unknown, { keys, lower }: PathSteps): unknown {
   let cur: unknown = record;
-  for (const key of path.split('.')) {
+  for (let i = 0; i < keys.length; i++) {
     if (!isObject(cur)) return undefined;
-    const next = key in cur ? cur[key] : cur[key.toLowerCase()];
-    cur = next;
+    const key = keys[i] as string;
+    cur = key in cur ? cur[key] : cur[lower[i] as string];
   }
   return cur;
 }
@@ -90,13 +95,37 @@ export function parseJsonish(v: unknown): unknown {
   }
 }
 
-export const eventNameOf = (raw: unknown): string => ctStr(raw, 'eventName') ?? '';
-export const eventSourceOf = (raw: unknown): string => ctStr(raw, 'eventSource') ?? '';
+/**
+ * `ctStr` for one fixed path, split once at load: the readers below run on every CloudTrail
+ * event, several times, so they skip even the path-cache lookup.
+ */
+const ctStrAt = (path: string): ((raw: unknown) => string | undefined) => {
+  const steps = pathSteps(path);
+  return (raw) => {
+    const v = ctGetSteps(raw, steps);
+    return typeof v === 'string' ? v : undefined;
+  };
+};
+const eventNameAt = ctStrAt('eventName');
+const eventSourceAt = ctStrAt('eventSource');
+const sourceIpAt = ctStrAt('sourceIPAddress');
+const userAgentAt = ctStrAt('userAgent');
+const errorCodeAt = ctStrAt('errorCode');
+const eventTypeAt = ctStrAt('eventType');
+const identityTypeAt = ctStrAt('userIdentity.type');
+const invokedByAt = ctStrAt('userIdentity.invokedBy');
+const arnAt = ctStrAt('userIdentity.arn');
+const principalIdAt = ctStrAt('userIdentity.principalId');
+const accessKeyIdAt = ctStrAt('userIdentity.accessKeyId');
+const issuerArnAt = ctStrAt('userIdentity.sessionContext.sessionIssuer.arn');
+
+export const eventNameOf = (raw: unknown): string => eventNameAt(raw) ?? '';
+export const eventSourceOf = (raw: unknown): string => eventSourceAt(raw) ?? '';
 export const regionOf = (raw: unknown): string => ctStr(raw, 'awsRegion') ?? '';
-export const sourceIpOf = (raw: unknown): string => ctStr(raw, 'sourceIPAddress') ?? '';
-export const userAgentOf = (raw: unknown): string => ctStr(raw, 'userAgent') ?? '';
+export const sourceIpOf = (raw: unknown): string => sourceIpAt(raw) ?? '';
+export const userAgentOf = (raw: unknown): string => userAgentAt(raw) ?? '';
 export const errorCodeOf = (raw: unknown): string | undefined => {
-  const code = ctStr(raw, 'errorCode');
+  const code = errorCodeAt(raw);
   return code === undefined || code === '' ? undefined : code;
 };
 /** The call succeeded: CloudTrail sets `errorCode` on every failure (including DryRun checks). */
@@ -119,12 +148,7 @@ export const accountOf = (raw: unknown): string =>
  * name, so two people using one role stay apart), else principal id, else access key.
  */
 export function principalOf(raw: unknown): string | undefined {
-  return (
-    ctStr(raw, 'userIdentity.arn') ||
-    ctStr(raw, 'userIdentity.principalId') ||
-    ctStr(raw, 'userIdentity.accessKeyId') ||
-    undefined
-  );
+  return arnAt(raw) || principalIdAt(raw) || accessKeyIdAt(raw) || undefined;
 }
 
 /** The role (or user) behind a session, for allow-lists keyed on role names. */
@@ -138,13 +162,13 @@ export const issuerNameOf = (raw: unknown): string =>
  * a service-linked role, or a service event), not by a person or a workload's own code.
  */
 export function isAwsServiceActor(raw: unknown): boolean {
-  if (ctStr(raw, 'eventType') === 'AwsServiceEvent') return true;
-  if (ctStr(raw, 'userIdentity.type') === 'AWSService') return true;
-  const invokedBy = ctStr(raw, 'userIdentity.invokedBy');
+  if (eventTypeAt(raw) === 'AwsServiceEvent') return true;
+  if (identityTypeAt(raw) === 'AWSService') return true;
+  const invokedBy = invokedByAt(raw);
   if (invokedBy && (invokedBy.endsWith('.amazonaws.com') || invokedBy === 'AWS Internal')) return true;
   if (/^[a-z0-9.-]+\.amazonaws\.com$/i.test(sourceIpOf(raw))) return true;
-  const arn = ctStr(raw, 'userIdentity.arn') ?? '';
-  const issuer = ctStr(raw, 'userIdentity.sessionContext.sessionIssuer.arn') ?? '';
+  const arn = arnAt(raw) ?? '';
+  const issuer = issuerArnAt(raw) ?? '';
   if (/:assumed-role\/AWSServiceRole/i.test(arn) || /:role\/aws-service-role\//i.test(issuer)) return true;
   return false;
 }
@@ -373,6 +397,25 @@ export function distinctAll(
 }
 
 export const timeOf = (ev: NormalisedEvent): number => ev.ocsf.time;
+
+/**
+ * Memoises the window keys a detection builds from one value (usually the principal), so a burst
+ * detection that runs on every event hands the window the same key strings again instead of
+ * concatenating, flattening and hashing new ones on each call. Bounded: the values come from the
+ * stream, so the memo is dropped whole when it reaches `max` entries.
+ */
+export function memoKeys<T>(build: (value: string) => T, max = 4096): (value: string) => T {
+  const memo = new Map<string, T>();
+  return (value) => {
+    let keys = memo.get(value);
+    if (keys === undefined) {
+      if (memo.size >= max) memo.clear();
+      keys = build(value);
+      memo.set(value, keys);
+    }
+    return keys;
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Case factories (realistic raw records for the detections' own tests)

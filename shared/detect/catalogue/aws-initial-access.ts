@@ -16,6 +16,7 @@ import {
   isInstanceCredential,
   isOwnAccount,
   looksLikeAutomation,
+  mayBeInstanceCredential,
   OFFICE_IP,
   ORG,
   RISK,
@@ -545,7 +546,7 @@ const instanceCredsOutside: Detection = {
   // Any API can be called with stolen credentials; cheap checks come first.
   detect(ev, ctx) {
     const raw = ev.raw;
-    if (rs(raw, 'userIdentity.type') !== 'AssumedRole') return undefined;
+    if (rs(raw, 'userIdentity.type') !== 'AssumedRole' || !mayBeInstanceCredential(raw)) return undefined;
     const actor = actorOf(raw);
     if (!isInstanceCredential(raw, actor) || actor.invokedBy) return undefined;
     if (rsx(raw, 'vpcEndpointId')) return undefined; // came in through a VPC endpoint: inside the VPC

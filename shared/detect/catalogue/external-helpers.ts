@@ -7,6 +7,7 @@
  * keys, so the readers take the canonical key or, failing that, its all-lowercase spelling.
  */
 import type { NormalisedEvent } from '../../normalise/types.ts';
+import { pathSteps } from '../fields.ts';
 import type { DetectionContext, EntityRef, Hit, Severity } from '../types.ts';
 
 export const MINUTE = 60_000;
@@ -20,13 +21,15 @@ export const isFields = (v: unknown): v is Fields => typeof v === 'object' && v 
 
 /** Reads a dotted path, each step by its exact key or its all-lowercase spelling. */
 export function rv(record: unknown, path: string): unknown {
+  const { keys, lower } = pathSteps(path);
   let cur: unknown = record;
-  for (const key of path.split('.')) {
+  for (let i = 0; i < keys.length; i++) {
     if (!isFields(cur)) return undefined;
+    const key = keys[i] as string;
     if (Object.hasOwn(cur, key)) cur = cur[key];
     else {
-      const lower = key.toLowerCase();
-      cur = lower !== key && Object.hasOwn(cur, lower) ? cur[lower] : undefined;
+      const low = lower[i] as string;
+      cur = low !== key && Object.hasOwn(cur, low) ? cur[low] : undefined;
     }
   }
   return cur;
