@@ -1,5 +1,12 @@
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseCidr } from '../functions/lib/detection-config.ts';
+import { SCORING_BOUNDS } from '../functions/lib/scoring-config.ts';
+
+/** The project root: relative paths in the configuration resolve here, wherever `cdk` is run from. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The CDK context key that holds Vigil's deploy-time configuration. */
 export const CONFIG_CONTEXT_KEY = 'vigil';
@@ -42,6 +49,38 @@ const trustedCidr = z
  */
 const DETECTION_ENV_BUDGET = 3_000;
 
+// Resolved against the project root, not the shell's working directory: `cdk synth` from a
+// subfolder must ship the same rules. Checked here so a typo fails synth with the key's name.
+const sigmaRulesDir = z
+  .string({ error: 'expected a folder path relative to the project, e.g. "rules/sigma"' })
+  .min(1, { error: 'expected a folder path relative to the project, e.g. "rules/sigma"' })
+  .transform((text, ctx) => {
+    const path = isAbsolute(text) ? text : resolve(PROJECT_ROOT, text);
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) return path;
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a folder of Sigma rules, but ${path} ${stat ? 'is not a folder' : 'does not exist'}`,
+    });
+    return z.NEVER;
+  });
+
+// The bounds the correlator checks at cold start (functions/lib/scoring-config.ts).
+const wholeNumberIn = ({ min, max }: { min: number; max: number }, unit: string) =>
+  z
+    .number({ error: `expected a whole number of ${unit} between ${min} and ${max}` })
+    .int({ error: `expected a whole number of ${unit} between ${min} and ${max}` })
+    .min(min, { error: `expected a whole number of ${unit} between ${min} and ${max}` })
+    .max(max, { error: `expected a whole number of ${unit} between ${min} and ${max}` });
+
+const scoring = z.strictObject(
+  {
+    threshold: wholeNumberIn(SCORING_BOUNDS.threshold, 'risk points').optional(),
+    windowHours: wholeNumberIn(SCORING_BOUNDS.windowHours, 'hours').optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected an object') },
+);
+
 export const VigilConfigSchema = z
   .strictObject(
     {
@@ -73,6 +112,13 @@ export const VigilConfigSchema = z
         .array(trustedCidr, { error: 'expected a list of CIDR ranges such as "203.0.113.0/24"' })
         .default([])
         .transform((cidrs) => [...new Set(cidrs)]),
+      /**
+       * A folder of Sigma rules to validate at synth and ship with the normaliser (products aws,
+       * okta, github; other files are skipped). Relative to the project root. Absent: none.
+       */
+      sigmaRulesDir: sigmaRulesDir.optional(),
+      /** Correlation scoring beyond the defaults (shared/correlate/policy.ts): threshold and window. */
+      scoring: scoring.optional(),
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected an object') },
   )
@@ -110,7 +156,7 @@ export function parseVigilConfig(raw: unknown): VigilConfig {
     result.error.issues.flatMap((issue) => {
       const path = issue.path.map(String);
       if (issue.code === 'unrecognized_keys') {
-        const known = Object.keys(VigilConfigSchema.shape).join(', ');
+        const known = Object.keys(path[0] === 'scoring' ? scoring.shape : VigilConfigSchema.shape).join(', ');
         return issue.keys.map((k) => `${keyName([...path, k])}: unknown key (known keys: ${known})`);
       }
       return [`${keyName(path)}: ${issue.message}, got ${describe(valueAt(value, path))}`];

@@ -13,6 +13,7 @@
  * the same metadata.uid, hence the same signal ids. A signal publish that fails fails the input too.
  */
 
+import { fileURLToPath } from 'node:url';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -33,6 +34,7 @@ import {
 } from '../../shared/ingest/ingest-message.ts';
 import type { SqsMessage } from '../../shared/ingest/sqs-message.ts';
 import { type DetectionReport, detectionSink } from '../../shared/pipeline/detection-sink.ts';
+import { loadBundledSigmaRules, SIGMA_BUNDLE_DIR, sigmaCounts } from '../../shared/sigma/bundle.ts';
 import { dynamoBaselineStore } from '../../shared/store/dynamo-baseline-store.ts';
 import { dynamoQuarantineStore } from '../../shared/store/dynamo-quarantine-store.ts';
 import { s3ObjectReader } from '../../shared/store/s3-object-reader.ts';
@@ -122,6 +124,11 @@ const detectionConfig = detectionConfigFromEnv();
 const logger = createLogger('normalise');
 const now = () => new Date();
 const dynamo = documentClient();
+// Sigma rules CDK validated and shipped next to the bundle (infra/constructs/sigma-rules.ts). In
+// the bundle import.meta.url is /var/task/index.mjs; from source there is no such folder, so none.
+// Counts only in the log: the rules are configuration an attacker reading the logs should not learn.
+const sigma = loadBundledSigmaRules(fileURLToPath(new URL(`./${SIGMA_BUNDLE_DIR}/`, import.meta.url)));
+if (sigma) logger.info('sigma rules loaded', { ...sigmaCounts(sigma) });
 
 export const handler = makeHandler({
   logger,
@@ -131,7 +138,7 @@ export const handler = makeHandler({
   // Detection runs here, in the same invocation: one hop fewer per event, and only signals (a
   // small fraction of events) travel on to correlation.
   sink: detectionSink({
-    detections: CATALOGUE,
+    detections: [...CATALOGUE, ...(sigma?.detections ?? [])],
     config: detectionConfig,
     publisher: sqsSignalPublisher({ client: new SQSClient({}), queueUrl: signalsQueueUrl }),
     // Per-principal habits: one batched read and at most one write per principal per batch.

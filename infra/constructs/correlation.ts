@@ -4,6 +4,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type CfnFunction, EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SCORING_ENV } from '../../functions/lib/scoring-config.ts';
 import type { VigilConfig } from '../config.ts';
 import type { QueueConsumerTiming } from './queue-consumer.ts';
 import { VigilFunction } from './vigil-function.ts';
@@ -44,6 +45,7 @@ export class Correlation extends Construct {
       entry: 'functions/correlate/handler.ts',
       description: 'Correlates signals into entities and incidents in DynamoDB',
       timeout: props.consumer.functionTimeout,
+      environment: scoringEnvironment(props.config),
     });
     this.correlate.bindTable(props.store, 'RW');
     this.correlate.consumeQueue(props.signalQueue);
@@ -68,4 +70,13 @@ export class Correlation extends Construct {
         'SQS event source mappings take no OnFailure destination (only stream and Kafka sources do); a signal message failing 5 receives moves to the signals DLQ by the queue redrive policy.',
     });
   }
+}
+
+/** Only what the configuration sets: an absent setting leaves the correlator on its default. */
+function scoringEnvironment(config: VigilConfig): Record<string, string> {
+  const { threshold, windowHours } = config.scoring ?? {};
+  return {
+    ...(threshold === undefined ? {} : { [SCORING_ENV.threshold]: String(threshold) }),
+    ...(windowHours === undefined ? {} : { [SCORING_ENV.windowHours]: String(windowHours) }),
+  };
 }

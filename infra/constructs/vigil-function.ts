@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -31,6 +31,16 @@ const SAMPLE_INDICATORS = 'shared/enrich/data/indicators.sample.ndjson';
 
 export type TableAccess = 'RO' | 'RW';
 
+/** Files copied into a function's bundle, their paths relative to `from` kept under `to`. */
+export interface BundledFiles {
+  /** Absolute folder the files are read from (it may lie outside the project). */
+  readonly from: string;
+  /** Paths relative to `from`, with `/` separators. */
+  readonly files: readonly string[];
+  /** Folder in the bundle, relative to its root, i.e. to the handler module at run time. */
+  readonly to: string;
+}
+
 // No Scan: handlers reach items by key or index. Transact* calls are authorised per contained action.
 const TABLE_READ = [
   'dynamodb:GetItem',
@@ -60,6 +70,8 @@ export interface VigilFunctionProps {
    * database files) and the sample indicator file. Only functions that enrich events need it.
    */
   readonly enrichmentData?: boolean;
+  /** Further files the function reads next to its module at run time (e.g. Sigma rules). */
+  readonly bundledFiles?: BundledFiles;
 }
 
 /**
@@ -127,9 +139,12 @@ export class VigilFunction extends Construct {
           "import { createRequire as vigilCreateRequire } from 'node:module'; const require = vigilCreateRequire(import.meta.url);",
         // Bundle the AWS SDK too: the function runs the versions the lockfile pins and the tests use,
         // not whatever the Lambda runtime happens to ship. geoip-country stays a real package: it
-        // finds its database relative to its own files (see enrichmentBundling).
+        // finds its database relative to its own files (see enrichmentCommands).
         externalModules: props.enrichmentData ? [GEOIP_PACKAGE] : [],
-        ...(props.enrichmentData ? { commandHooks: enrichmentBundling() } : {}),
+        ...afterBundling([
+          ...(props.enrichmentData ? [enrichmentCommands()] : []),
+          ...(props.bundledFiles ? [copyCommands(props.bundledFiles)] : []),
+        ]),
       },
     });
 
@@ -249,6 +264,23 @@ export class VigilFunction extends Construct {
   }
 }
 
+type AfterBundling = (inputDir: string, outputDir: string) => string[];
+
+/** NodejsFunction runs each command in its own shell, in order, after esbuild has written the bundle. */
+function afterBundling(steps: readonly AfterBundling[]) {
+  if (steps.length === 0) return {};
+  return {
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir: string, outputDir: string) =>
+        steps.flatMap((step) => step(inputDir, outputDir)),
+    },
+  };
+}
+
+const q = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
+
 /**
  * The bundle is one ESM file, so in Lambda every `import.meta.url` is the bundle's own URL
  * (file:///var/task/index.mjs):
@@ -263,22 +295,63 @@ export class VigilFunction extends Construct {
  * Why not NodejsFunction's `nodeModules`: it runs `npm ci` in the bundle folder, which needs the
  * registry; copying the installed packages ships exactly the locked versions and keeps synth offline.
  */
-function enrichmentBundling() {
+function enrichmentCommands(): AfterBundling {
   const packages = installedPackageClosure(REPO_ROOT, GEOIP_PACKAGE);
-  const q = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
-  return {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (inputDir: string, outputDir: string) => [
-      `mkdir -p ${q(join(outputDir, 'data'))}`,
-      ...packages.flatMap((name) => {
-        const target = join(outputDir, 'node_modules', name);
-        return [
-          `mkdir -p ${q(dirname(target))}`,
-          `cp -R ${q(join(inputDir, 'node_modules', name))} ${q(target)}`,
-        ];
-      }),
-      `cp ${q(join(inputDir, SAMPLE_INDICATORS))} ${q(join(outputDir, 'data'))}/`,
-    ],
-  };
+  return (inputDir, outputDir) => [
+    `mkdir -p ${q(join(outputDir, 'data'))}`,
+    ...packages.flatMap((name) => {
+      const target = join(outputDir, 'node_modules', name);
+      return [
+        `mkdir -p ${q(dirname(target))}`,
+        `cp -R ${q(join(inputDir, 'node_modules', name))} ${q(target)}`,
+      ];
+    }),
+    `cp ${q(join(inputDir, SAMPLE_INDICATORS))} ${q(join(outputDir, 'data'))}/`,
+  ];
+}
+
+/**
+ * Linux caps one argument at 128 KiB (MAX_ARG_STRLEN) and each command is one `bash -c` argument:
+ * the copies of a folder are split into commands well under that.
+ */
+const MAX_COMMAND_CHARS = 32_000;
+
+/**
+ * One `mkdir -p` per target folder and as few `cp` as the argument limit allows, so that hundreds
+ * of rule files do not cost hundreds of shells. The source is read by absolute path on the host:
+ * this works with local (esbuild) bundling, which is what Vigil's synth uses; a Docker bundling
+ * container would not see a folder outside the project.
+ */
+function copyCommands(set: BundledFiles): AfterBundling {
+  if (!isAbsolute(set.from))
+    throw new Error(`bundled files must come from an absolute folder, got ${set.from}`);
+  for (const file of [set.to, ...set.files]) {
+    if (isAbsolute(file) || posix.normalize(file).split('/').includes('..'))
+      throw new Error(`bundled file paths must stay inside their folder, got ${file}`);
+  }
+  const byFolder = new Map<string, string[]>();
+  for (const file of set.files) {
+    const folder = posix.dirname(file);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), file]);
+  }
+  return (_inputDir, outputDir) =>
+    [...byFolder].flatMap(([folder, files]) => {
+      const target = join(outputDir, set.to, folder);
+      const commands = [`mkdir -p ${q(target)}`];
+      let sources: string[] = [];
+      let length = 0;
+      const flush = () => {
+        if (sources.length > 0) commands.push(`cp ${sources.join(' ')} ${q(target)}/`);
+        sources = [];
+        length = 0;
+      };
+      for (const file of files) {
+        const source = q(join(set.from, file));
+        if (length + source.length + target.length > MAX_COMMAND_CHARS) flush();
+        sources.push(source);
+        length += source.length + 1;
+      }
+      flush();
+      return commands;
+    });
 }

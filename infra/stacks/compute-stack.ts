@@ -6,6 +6,7 @@ import { bulkIngestBucketName } from '../constructs/bulk-ingest-store.ts';
 import { Correlation } from '../constructs/correlation.ts';
 import { Ingest } from '../constructs/ingest.ts';
 import type { QueueConsumerTiming } from '../constructs/queue-consumer.ts';
+import { SigmaRules } from '../constructs/sigma-rules.ts';
 import { VigilFunction } from '../constructs/vigil-function.ts';
 import { ingestRoutes } from '../ingest-routes.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -26,10 +27,16 @@ export class ComputeStack extends Stack {
   readonly normalise: VigilFunction;
   readonly ingest: Ingest;
   readonly correlation: Correlation;
+  /** Present when `sigmaRulesDir` is configured. */
+  readonly sigmaRules?: SigmaRules;
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
     const { config, stateful, bulkConsumer } = props;
+
+    // Validated before anything is bundled: an invalid rule file fails synth here, naming the file.
+    if (config.sigmaRulesDir)
+      this.sigmaRules = new SigmaRules(this, 'SigmaRules', { dir: config.sigmaRulesDir });
 
     this.normalise = new VigilFunction(this, 'Normalise', {
       config,
@@ -40,6 +47,8 @@ export class ComputeStack extends Stack {
       // Bulk batches parse whole log objects; Lambda CPU and network scale with memory.
       memorySize: 1024,
       enrichmentData: true,
+      // The handler loads sigma-rules/ next to its module at cold start, when the folder is there.
+      ...(this.sigmaRules ? { bundledFiles: this.sigmaRules.files } : {}),
       environment: detectionEnvironment(config, this.account),
     });
     this.normalise.bindTable(stateful.store, 'RW');

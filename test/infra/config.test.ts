@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LOG_RETENTION_DAYS, parseVigilConfig, VigilConfigError } from '../../infra/config.ts';
+import { scoringPolicyFromEnv } from '../../functions/lib/scoring-config.ts';
+import { LOG_RETENTION_DAYS, PROJECT_ROOT, parseVigilConfig, VigilConfigError } from '../../infra/config.ts';
+import { DEFAULT_POLICY } from '../../shared/correlate/policy.ts';
 
 function problemsOf(raw: unknown): readonly string[] {
   try {
@@ -107,6 +110,28 @@ describe('parseVigilConfig', () => {
     [{ trustedCidrs: ['0.0.0.0/0'] }, 'would trust a large part of the internet'],
     [{ trustedCidrs: [24] }, 'vigil.trustedCidrs.0: expected a CIDR range as a string'],
     [{ stag: 'dev' }, 'vigil.stag: unknown key (known keys: stage,'],
+    [
+      { sigmaRulesDir: 'no/such/folder' },
+      `vigil.sigmaRulesDir: expected a folder of Sigma rules, but ${join(PROJECT_ROOT, 'no/such/folder')} does not exist, got "no/such/folder"`,
+    ],
+    [{ sigmaRulesDir: 'package.json' }, 'package.json is not a folder'],
+    [{ sigmaRulesDir: '' }, 'vigil.sigmaRulesDir: expected a folder path relative to the project'],
+    [{ sigmaRulesDir: ['rules'] }, 'vigil.sigmaRulesDir: expected a folder path relative to the project'],
+    [
+      { scoring: { threshold: 0 } },
+      'vigil.scoring.threshold: expected a whole number of risk points between 10 and 10000',
+    ],
+    [{ scoring: { threshold: 99.5 } }, 'vigil.scoring.threshold: expected a whole number of risk points'],
+    [
+      { scoring: { windowHours: 169 } },
+      'vigil.scoring.windowHours: expected a whole number of hours between 1 and 168',
+    ],
+    [{ scoring: { windowHours: '24' } }, 'vigil.scoring.windowHours: expected a whole number of hours'],
+    [
+      { scoring: { treshold: 50 } },
+      'vigil.scoring.treshold: unknown key (known keys: threshold, windowHours)',
+    ],
+    [{ scoring: 100 }, 'vigil.scoring: expected an object, got 100'],
     [42, 'vigil: expected an object, got 42'],
     ['{not json', 'vigil: expected a JSON object'],
   ])('rejects %j naming the key and the expected form', (raw, message) => {
@@ -122,5 +147,57 @@ describe('parseVigilConfig', () => {
       'vigil.logRetentionDays',
       'vigil.alarmEmail',
     ]);
+  });
+
+  it('resolves sigmaRulesDir against the project root, wherever cdk runs from', () => {
+    const cwd = process.cwd();
+    process.chdir(join(PROJECT_ROOT, 'infra'));
+    try {
+      expect(parseVigilConfig({ sigmaRulesDir: 'shared/sigma' }).sigmaRulesDir).toBe(
+        join(PROJECT_ROOT, 'shared/sigma'),
+      );
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('accepts a scoring threshold and window within bounds, and defaults to none', () => {
+    expect(parseVigilConfig({ scoring: { threshold: 150, windowHours: 12 } }).scoring).toEqual({
+      threshold: 150,
+      windowHours: 12,
+    });
+    expect(parseVigilConfig({}).scoring).toBeUndefined();
+    expect(parseVigilConfig({}).sigmaRulesDir).toBeUndefined();
+  });
+});
+
+describe('scoringPolicyFromEnv (the correlator cold start)', () => {
+  it('keeps the default policy when nothing is set', () => {
+    expect(scoringPolicyFromEnv({})).toEqual(DEFAULT_POLICY);
+    expect(scoringPolicyFromEnv({ SCORING_THRESHOLD: ' ', SCORING_WINDOW_HOURS: '' })).toEqual(
+      DEFAULT_POLICY,
+    );
+  });
+
+  it('takes the threshold and window, within the bounds the configuration checks', () => {
+    expect(scoringPolicyFromEnv({ SCORING_THRESHOLD: '10', SCORING_WINDOW_HOURS: '168' })).toEqual({
+      ...DEFAULT_POLICY,
+      threshold: 10,
+      windowMs: 168 * 3_600_000,
+    });
+  });
+
+  it.each([
+    ['SCORING_THRESHOLD', '9'],
+    ['SCORING_THRESHOLD', '10001'],
+    ['SCORING_THRESHOLD', '1e3'],
+    ['SCORING_THRESHOLD', '-50'],
+    ['SCORING_WINDOW_HOURS', '0'],
+    ['SCORING_WINDOW_HOURS', '169'],
+    ['SCORING_WINDOW_HOURS', '12.5'],
+  ])('refuses %s=%s at cold start, naming the variable', (name, value) => {
+    expect(() => scoringPolicyFromEnv({ [name]: value })).toThrow(
+      new RegExp(`^environment variable ${name} must be`),
+    );
   });
 });

@@ -3,13 +3,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { scoringPolicyFromEnv } from '../../functions/lib/scoring-config.ts';
 import { buildApp } from '../../infra/build.ts';
+import { DEFAULT_POLICY } from '../../shared/correlate/policy.ts';
 
 // One synth of the default (dev) app, with real esbuild bundling, shared by every assertion here.
 let stateful: Template;
 let compute: Template;
 /** The bundled code of each function, by the prefix of its logical id. */
 let bundleDirs: { normalise: string; correlate: string };
+let vigil: ReturnType<typeof buildApp>;
 
 type Resource = { Properties: Record<string, unknown> } & Record<string, unknown>;
 const resources = (template: Template, type: string): [string, Resource][] =>
@@ -44,7 +47,7 @@ const sqsStatements = (statements: Record<string, unknown>[]) =>
   statements.filter((s) => asList(s.Action).some((a) => String(a).startsWith('sqs:')));
 
 beforeAll(() => {
-  const vigil = buildApp();
+  vigil = buildApp();
   stateful = Template.fromStack(vigil.stateful);
   compute = Template.fromStack(vigil.compute);
   const assembly = vigil.app.synth();
@@ -378,6 +381,19 @@ describe('compute stack', () => {
     expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).not.toContain('geoip-country.dat');
   });
 
+  it('ships no Sigma rules unless sigmaRulesDir is configured (see sigma-rules.test.ts for when it is)', () => {
+    expect(vigil.compute.sigmaRules).toBeUndefined();
+    expect(existsSync(join(bundleDirs.normalise, 'sigma-rules'))).toBe(false);
+  });
+
+  it('leaves the correlator on the default scoring unless scoring is configured', () => {
+    const [, fn] = resources(compute, 'AWS::Lambda::Function').find(([id]) =>
+      id.startsWith('CorrelationCorrelateFunction'),
+    )!;
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(variables).filter((k) => k.startsWith('SCORING_'))).toEqual([]);
+  });
+
   it('ships no enrichment data with the correlator, which does not enrich', () => {
     expect(existsSync(join(bundleDirs.correlate, 'node_modules'))).toBe(false);
     expect(existsSync(join(bundleDirs.correlate, 'data'))).toBe(false);
@@ -500,6 +516,23 @@ describe('compute stack', () => {
     for (const statement of kmsStatements) {
       expect(statement.Condition).toEqual({ StringEquals: { 'kms:ViaService': expect.anything() } });
     }
+  });
+});
+
+describe('scoring configured', () => {
+  it('gives the correlator the threshold and window, which its cold start turns into the policy', () => {
+    const configured = buildApp({
+      'aws:cdk:bundling-stacks': [],
+      vigil: { scoring: { threshold: 150, windowHours: 12 } },
+    });
+    const template = Template.fromStack(configured.compute);
+    const [, fn] = resources(template, 'AWS::Lambda::Function').find(([id]) =>
+      id.startsWith('CorrelationCorrelateFunction'),
+    )!;
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).toMatchObject({ SCORING_THRESHOLD: '150', SCORING_WINDOW_HOURS: '12' });
+    const policy = scoringPolicyFromEnv(variables as NodeJS.ProcessEnv);
+    expect(policy).toEqual({ ...DEFAULT_POLICY, threshold: 150, windowMs: 12 * 3_600_000 });
   });
 });
 

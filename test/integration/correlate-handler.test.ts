@@ -10,9 +10,12 @@ import type { Signal } from '../../shared/detect/types.ts';
 import { memoryWindow } from '../../shared/detect/window.ts';
 import { classifyAddress, noEnrichment } from '../../shared/enrich/index.ts';
 import { TransientError, ValidationError } from '../../shared/errors.ts';
+import { recordKey } from '../../shared/ingest/ingest-batch.ts';
 import { normalise } from '../../shared/normalise/index.ts';
 import { packSignals } from '../../shared/pipeline/signal-publisher.ts';
 import { dynamoCorrelationStore } from '../../shared/store/dynamo-correlation-store.ts';
+import { dynamoQuarantineStore } from '../../shared/store/dynamo-quarantine-store.ts';
+import type { QuarantineStore } from '../../shared/store/quarantine.ts';
 import { createTestTable, type TestTable } from '../support/dynamo.ts';
 import { sqsEvent } from '../support/events.ts';
 import { lambdaContext } from '../support/lambda-context.ts';
@@ -61,16 +64,32 @@ async function picture(store: CorrelationStore) {
 
 const signals = storySignals();
 
+/** The key the quarantine holds a poison SQS message under: its message id, nothing else. */
+const quarantineIdOf = (messageId: string) => recordKey({ kind: 'sqs', id: messageId }, 0);
+
 describe('correlate handler on DynamoDB Local', () => {
   const tables: TestTable[] = [];
   let logs: ReturnType<typeof captureLogs>;
+  /** The quarantine of the table the last storeOn() created: production keeps both in one table. */
+  let quarantine: QuarantineStore;
   const storeOn = async () => {
     const table = await createTestTable('correlate');
     tables.push(table);
+    quarantine = dynamoQuarantineStore({
+      client: table.client,
+      tableName: table.tableName,
+      now: () => new Date(NOW),
+    });
     return dynamoCorrelationStore({ client: table.client, tableName: table.tableName });
   };
-  const handlerFor = (store: CorrelationStore) =>
-    makeHandler({ logger: createLogger('correlate'), store, policy: DEFAULT_POLICY, now: () => NOW });
+  const handlerFor = (store: CorrelationStore, quarantineStore: QuarantineStore = quarantine) =>
+    makeHandler({
+      logger: createLogger('correlate'),
+      store,
+      quarantine: quarantineStore,
+      policy: DEFAULT_POLICY,
+      now: () => NOW,
+    });
   const invoke = (handler: ReturnType<typeof handlerFor>, event: SQSEvent) =>
     handler(event, lambdaContext('vigil-correlate')) as Promise<SQSBatchResponse>;
 
@@ -130,10 +149,11 @@ describe('correlate handler on DynamoDB Local', () => {
     expect(await picture(store)).toEqual(reference);
   });
 
-  it('counts a poison message as done, logs its id and why (never its body), and applies the rest', async () => {
+  it('quarantines a poison message whole with its reason, counts it done, logs its id and why (never its body), and applies the rest', async () => {
     const store = await storeOn();
     const poison = [
-      { messageId: 'poison-not-json', body: `{${CANARY}` },
+      // Not JSON, with bytes a careless re-encoding would change: the quarantine keeps them as sent.
+      { messageId: 'poison-not-json', body: `{${CANARY} \u0000 "é" 😀\r\n\t ` },
       { messageId: 'poison-not-a-list', body: JSON.stringify({ signal: CANARY }) },
       { messageId: 'poison-bad-signal', body: JSON.stringify([{ ...signals[0], severity: CANARY }]) },
     ];
@@ -142,7 +162,7 @@ describe('correlate handler on DynamoDB Local', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(await picture(store)).toEqual(reference);
 
-    const warnings = logs.entries().filter((e) => e.message === 'poison signal message, dropped');
+    const warnings = logs.entries().filter((e) => e.message === 'poison signal message, quarantined');
     expect(warnings.map((w) => w.messageId)).toEqual(poison.map((p) => p.messageId));
     expect(warnings[0]!.reason).toBe('body is not JSON');
     expect(warnings[1]!.reason).toContain('(root): invalid_type');
@@ -150,6 +170,76 @@ describe('correlate handler on DynamoDB Local', () => {
     expect(warnings[0]).toMatchObject({ senderId: 'AIDAEXAMPLE', receiveCount: '1' });
     expect(logs.entries().find((e) => e.message === 'batch correlated')).toMatchObject({ poison: 3 });
     expect(logs.text()).not.toContain(CANARY);
+
+    for (const [i, p] of poison.entries()) {
+      const stored = await quarantine.get(quarantineIdOf(p.messageId));
+      expect(stored).toEqual({
+        id: quarantineIdOf(p.messageId),
+        receivedAt: new Date(NOW).toISOString(),
+        sourceKind: 'unknown',
+        reason: { message: warnings[i]!.reason, source: 'correlate.signal-message' },
+        origin: { kind: 'sqs', id: p.messageId },
+        recordIndex: 0,
+        payload: p.body,
+      });
+      expect(Buffer.from(stored!.payload, 'utf8').equals(Buffer.from(p.body, 'utf8'))).toBe(true);
+    }
+    // Listed by day with the rest of the quarantine, where an analyst looks.
+    const day = await quarantine.listByDay(new Date(NOW).toISOString().slice(0, 10));
+    expect(day.items.map((item) => item.origin.id).sort()).toEqual(poison.map((p) => p.messageId).sort());
+  });
+
+  it('fails only the poison message whose quarantine write failed transiently; its redelivery quarantines it', async () => {
+    const store = await storeOn();
+    const real = quarantine;
+    const stuckId = quarantineIdOf('poison-stuck');
+    // The fault is at the port boundary: DynamoDB Local cannot be made to throttle on demand.
+    const flaky: QuarantineStore = {
+      ...real,
+      put: async (records) => {
+        if (records.some((r) => r.id === stuckId))
+          throw new TransientError('AWS call failed transiently: ThrottlingException', 'store.quarantine');
+        await real.put(records);
+      },
+    };
+    const poison = [
+      { messageId: 'poison-stuck', body: `stuck ${CANARY}` },
+      { messageId: 'poison-stored', body: `stored ${CANARY}` },
+    ];
+    const response = await invoke(
+      handlerFor(store, flaky),
+      sqsEvent([...poison, ...messagesOf(signals, 'flaky')]),
+    );
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'poison-stuck' }]);
+    // The good messages and the other poison are done regardless.
+    expect(await picture(store)).toEqual(reference);
+    expect((await real.get(quarantineIdOf('poison-stored')))?.payload).toBe(poison[1]!.body);
+    expect(await real.get(stuckId)).toBeUndefined();
+    expect(
+      logs.entries().find((e) => e.message === 'poison signal message not quarantined, left for redelivery'),
+    ).toMatchObject({ messageId: 'poison-stuck', source: 'store.quarantine' });
+    expect(logs.entries().find((e) => e.message === 'batch correlated')).toMatchObject({
+      poison: 2,
+      failedMessages: 1,
+    });
+    expect(logs.text()).not.toContain(CANARY);
+
+    // SQS redelivers it; once the quarantine answers, it is recorded and done.
+    expect((await invoke(handlerFor(store), sqsEvent([poison[0]!]))).batchItemFailures).toEqual([]);
+    expect((await real.get(stuckId))?.payload).toBe(poison[0]!.body);
+  });
+
+  it('fails the whole batch loudly when the quarantine fails for a reason retrying cannot fix', async () => {
+    const store = await storeOn();
+    const broken: QuarantineStore = {
+      ...quarantine,
+      put: async () => {
+        throw new ValidationError('quarantine id must be 64 hex characters', 'store.quarantine');
+      },
+    };
+    await expect(
+      invoke(handlerFor(store, broken), sqsEvent([{ messageId: 'poison-defect', body: 'not json' }])),
+    ).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('fails every message of the batch on a transient store failure, and a redelivery applies them all', async () => {
@@ -168,6 +258,8 @@ describe('correlate handler on DynamoDB Local', () => {
     const response = await invoke(handlerFor(throttled), sqsEvent([...messages, poison]));
     expect(response.batchItemFailures).toEqual(messages.map((m) => ({ itemIdentifier: m.messageId })));
     expect(await picture(store)).toEqual([]);
+    // The poison was quarantined before correlation failed: it is done, not redelivered.
+    expect((await quarantine.get(quarantineIdOf('retry-poison')))?.payload).toBe('not json');
     expect(
       logs.entries().find((e) => e.message === 'correlation failed transiently, batch left for redelivery'),
     ).toMatchObject({

@@ -188,6 +188,11 @@ describe('normalise handler with detection', () => {
       const correlate = makeCorrelateHandler({
         logger: createLogger('correlate'),
         store,
+        quarantine: dynamoQuarantineStore({
+          client: correlationTable.client,
+          tableName: correlationTable.tableName,
+          now: () => NOW,
+        }),
         policy: DEFAULT_POLICY,
         now: () => NOW.getTime(),
       });
