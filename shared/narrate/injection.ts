@@ -50,6 +50,18 @@ const PATTERNS: readonly { reason: string; re: RegExp }[] = [
   },
 ];
 
+/**
+ * A cheap screen that every text `detectInjection` could flag passes: each pattern above needs at
+ * least one of these anchors (a keyword, `<`, `[`, a quote), and text that is not plain ASCII or is
+ * percent-encoded is always passed on, since normalisation could turn it into one. Keep it in step
+ * with PATTERNS: a test plants the whole corpus behind it.
+ */
+const SCREEN =
+  /instruction|prompt|rules|directive|guideline|guardrail|context|message|constraint|polic|you are|you're|from now|you will|you must|act as|pretend|role-?play|persona|developer|jailbreak|dan mode|[<["]|human|assistant|system|benign|safe|harmless|false.?positive|malicious|legitimate|authori[sz]ed|severity|risk score|priority|confidence|do not|close|dismiss|suppress|resolve|ignore|\bai\b|chatbot|llm|language model|claude|gpt|bedrock|copilot|model|end of|begin|only with|repeat after|print the|[^\x20-\x7e]|%[0-9a-f]{2}/i;
+
+/** True when `detectInjection` might flag `text`; false means it certainly would not. */
+export const mightBeInjection = (text: string): boolean => SCREEN.test(text);
+
 // Hidden characters can split a keyword so that a pattern misses it; readers (and models) skip them.
 const INVISIBLE = /\p{Cf}/gu;
 

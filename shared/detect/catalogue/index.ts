@@ -12,6 +12,7 @@ import { AWS_PERSISTENCE } from './aws-persistence.ts';
 import { AWS_PRIVILEGE_ESCALATION } from './aws-privilege-escalation.ts';
 import { GITHUB_DETECTIONS } from './github.ts';
 import { OKTA_DETECTIONS } from './okta.ts';
+import { VIGIL_INJECTION } from './vigil-injection.ts';
 
 /** Every native detection, in one list. Each module owns one ATT&CK tactic family (or source). */
 export const CATALOGUE: readonly Detection[] = [
@@ -28,4 +29,5 @@ export const CATALOGUE: readonly Detection[] = [
   ...AWS_FINDINGS,
   ...OKTA_DETECTIONS,
   ...GITHUB_DETECTIONS,
+  ...VIGIL_INJECTION,
 ];

@@ -155,10 +155,16 @@ describe('payloads planted across the attack story', () => {
     expect(k).toBeGreaterThan(5);
     const dirty = (await incidentsOf(poisoned))[0] as IncidentRecord;
     expect(dirty.id).toBe(clean.id);
-    expect(dirty.severity).toBe(clean.severity);
-    expect(dirty.risk).toBe(clean.risk);
+    // Nothing planted lowers the verdict; the attempt itself is a signal, so risk can only rise.
+    expect(SEVERITY_ORDER[dirty.severity]).toBeGreaterThanOrEqual(SEVERITY_ORDER[clean.severity]);
+    expect(dirty.risk).toBeGreaterThanOrEqual(clean.risk);
+    expect(dirty.signals.some((s) => s.rule_id === 'vigil.log.assistant_directed_text')).toBe(true);
+    expect(clean.signals.some((s) => s.rule_id === 'vigil.log.assistant_directed_text')).toBe(false);
     const view = incidentView(dirty);
-    expect(view.narrative.playbooks).toEqual(incidentView(clean).narrative.playbooks);
+    // The same playbooks for the same targets: planted text adds none and chooses no target (their
+    // evidence lists grow, since the injection signal adds the attacker's quieter events as evidence).
+    const choices = (v: typeof view) => v.narrative.playbooks.map((p) => [p.id, p.target]);
+    expect(choices(view)).toEqual(choices(incidentView(clean)));
     expect(
       view.narrative.claims.filter((c) => c.text.includes('instructions to an AI assistant')).length,
     ).toBeGreaterThan(0);
