@@ -27,6 +27,17 @@ const CORRELATE_TIMING: QueueConsumerTiming = {
   maxBatchingWindow: Duration.seconds(5),
 };
 
+/**
+ * The narrator waits for Bedrock: a batch of four incidents, each up to two 30 s Converse calls,
+ * fits in 5 minutes. The short window gathers the requests one burst of correlation makes for the
+ * same incident into one batch, where they are narrated once. The narrate queue's visibility
+ * timeout is derived from these values.
+ */
+const NARRATE_TIMING: QueueConsumerTiming = {
+  functionTimeout: Duration.minutes(5),
+  maxBatchingWindow: Duration.seconds(5),
+};
+
 export interface VigilApp {
   readonly app: App;
   readonly config: VigilConfig;
@@ -40,18 +51,20 @@ export function buildApp(context: Readonly<Record<string, unknown>> = {}): Vigil
   const config = parseVigilConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY));
   const stateful = new StatefulStack(app, 'VigilStateful', {
     stackName: `vigil-${config.stage}-stateful`,
-    description: `Vigil ${config.stage}: key, event store, buses, dead-letter queues, bulk ingest, signals queue`,
+    description: `Vigil ${config.stage}: key, event store, buses, dead-letter queues, bulk ingest, signals and narrate queues`,
     config,
     bulkConsumer: NORMALISE_TIMING,
     signalConsumer: CORRELATE_TIMING,
+    narrateConsumer: NARRATE_TIMING,
   });
   const compute = new ComputeStack(app, 'VigilCompute', {
     stackName: `vigil-${config.stage}-compute`,
-    description: `Vigil ${config.stage}: functions, ingest wiring, detection and correlation`,
+    description: `Vigil ${config.stage}: functions, ingest wiring, detection, correlation and narration`,
     config,
     stateful,
     bulkConsumer: NORMALISE_TIMING,
     signalConsumer: CORRELATE_TIMING,
+    narrateConsumer: NARRATE_TIMING,
   });
   Aspects.of(app).add(new VigilTags(), { priority: AspectPriority.MUTATING });
   Aspects.of(app).add(new StageRemovalPolicy(config.stage), { priority: AspectPriority.MUTATING });

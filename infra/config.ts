@@ -3,7 +3,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseCidr } from '../functions/lib/detection-config.ts';
+import { BUDGET_USD_BOUNDS, parseModelId } from '../functions/lib/narrate-config.ts';
 import { SCORING_BOUNDS } from '../functions/lib/scoring-config.ts';
+import { DEFAULT_MODEL_ID } from '../shared/narrate/converse.ts';
 
 /** The project root: relative paths in the configuration resolve here, wherever `cdk` is run from. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,6 +83,30 @@ const scoring = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected an object') },
 );
 
+// The parser the narrator applies to MODEL_ID at cold start: what synthesizes also starts.
+const modelId = z
+  .string({ error: `expected a Bedrock model or inference-profile id such as "${DEFAULT_MODEL_ID}"` })
+  .transform((text, ctx) => {
+    const parsed = parseModelId(text.trim());
+    if (parsed.ok) return parsed.value.id;
+    ctx.addIssue({ code: 'custom', message: `expected a Bedrock model id: ${parsed.problem}` });
+    return z.NEVER;
+  });
+
+const usd = z
+  .number({ error: `expected US dollars between ${BUDGET_USD_BOUNDS.min} and ${BUDGET_USD_BOUNDS.max}` })
+  .min(BUDGET_USD_BOUNDS.min, {
+    error: `expected US dollars between ${BUDGET_USD_BOUNDS.min} and ${BUDGET_USD_BOUNDS.max}`,
+  })
+  .max(BUDGET_USD_BOUNDS.max, {
+    error: `expected US dollars between ${BUDGET_USD_BOUNDS.min} and ${BUDGET_USD_BOUNDS.max}`,
+  });
+
+const narrativeBudgetUsd = z.strictObject(
+  { incident: usd, day: usd },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected an object') },
+);
+
 export const VigilConfigSchema = z
   .strictObject(
     {
@@ -119,6 +145,10 @@ export const VigilConfigSchema = z
       sigmaRulesDir: sigmaRulesDir.optional(),
       /** Correlation scoring beyond the defaults (shared/correlate/policy.ts): threshold and window. */
       scoring: scoring.optional(),
+      /** The Bedrock model the narrator calls; the function may invoke this model and no other. */
+      modelId: modelId.default(DEFAULT_MODEL_ID),
+      /** Narrative spend ceilings beyond the defaults (shared/narrate/cost.ts): per incident, per UTC day. */
+      narrativeBudgetUsd: narrativeBudgetUsd.optional(),
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected an object') },
   )
@@ -156,7 +186,10 @@ export function parseVigilConfig(raw: unknown): VigilConfig {
     result.error.issues.flatMap((issue) => {
       const path = issue.path.map(String);
       if (issue.code === 'unrecognized_keys') {
-        const known = Object.keys(path[0] === 'scoring' ? scoring.shape : VigilConfigSchema.shape).join(', ');
+        const nested = { scoring: scoring.shape, narrativeBudgetUsd: narrativeBudgetUsd.shape } as const;
+        const known = Object.keys(nested[path[0] as keyof typeof nested] ?? VigilConfigSchema.shape).join(
+          ', ',
+        );
         return issue.keys.map((k) => `${keyName([...path, k])}: unknown key (known keys: ${known})`);
       }
       return [`${keyName(path)}: ${issue.message}, got ${describe(valueAt(value, path))}`];

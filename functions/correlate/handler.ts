@@ -17,8 +17,14 @@
  *   something a half-applied aggregate could even name. Poison already quarantined stays done.
  * - Anything else is a defect: it is rethrown, Lambda fails the whole batch, and the queue's
  *   redrive policy parks it in the DLQ after 5 receives.
+ *
+ * After a successful apply, each incident that changed is put on the narrate queue. A failed request
+ * is logged with the incident ids and does not fail the batch: redelivery would not help (the signals
+ * are stored, so a second apply changes nothing and names no incident), the incident stays readable
+ * through the deterministic narrator, and its next change asks again.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { z } from 'zod';
 import type { ScoringPolicy } from '../../shared/correlate/policy.ts';
@@ -27,10 +33,12 @@ import type { Signal } from '../../shared/detect/types.ts';
 import { describeError, TransientError } from '../../shared/errors.ts';
 import { recordKey } from '../../shared/ingest/ingest-batch.ts';
 import { correlateBatch } from '../../shared/pipeline/correlate.ts';
+import type { NarrateRequests } from '../../shared/pipeline/narrate-request.ts';
 import { decodeSignalMessage } from '../../shared/pipeline/signal-publisher.ts';
 import { dynamoCorrelationStore } from '../../shared/store/dynamo-correlation-store.ts';
 import { dynamoQuarantineStore } from '../../shared/store/dynamo-quarantine-store.ts';
 import type { QuarantineRecord, QuarantineStore } from '../../shared/store/quarantine.ts';
+import { sqsNarrateRequests } from '../../shared/store/sqs-narrate-requests.ts';
 import { documentClient } from '../lib/aws-clients.ts';
 import { requireEnv } from '../lib/env.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -58,6 +66,8 @@ export interface CorrelateHandlerDeps {
   logger: Logger;
   store: CorrelationStore;
   quarantine: QuarantineStore;
+  /** Where incidents that changed are sent to be narrated. */
+  narrate: NarrateRequests;
   policy: ScoringPolicy;
   now: () => number;
 }
@@ -96,6 +106,18 @@ export function makeHandler(deps: CorrelateHandlerDeps) {
       return {
         batchItemFailures: [...carried, ...unquarantined].map((m) => ({ itemIdentifier: m.messageId })),
       };
+    }
+
+    if (result.changed.length > 0) {
+      try {
+        await deps.narrate.request(result.changed);
+      } catch (e) {
+        logger.warn('narrate requests not sent, incidents keep their current narrative until they change', {
+          failure: describeError(e),
+          ...(e instanceof TransientError ? { source: e.source } : {}),
+          incidents: result.changed.slice(0, 20),
+        });
+      }
     }
 
     logger.info('batch correlated', {
@@ -172,6 +194,7 @@ function poisonRecord(message: SignalMessage, reason: string, receivedAt: string
 
 // ── production wiring: built once per container ──────────────────────────────────────────────
 const tableName = requireEnv('TABLE_NAME', 'the DynamoDB table holding entities and incidents');
+const narrateQueueUrl = requireEnv('NARRATE_QUEUE_URL', 'the SQS queue that asks for incident narratives');
 const logger = createLogger('correlate');
 // The defaults of shared/correlate/policy.ts, with the threshold and window the deployment set.
 const policy = scoringPolicyFromEnv();
@@ -181,6 +204,7 @@ export const handler = makeHandler({
   logger,
   store: dynamoCorrelationStore({ client, tableName }),
   quarantine: dynamoQuarantineStore({ client, tableName, now: () => new Date() }),
+  narrate: sqsNarrateRequests({ client: new SQSClient({}), queueUrl: narrateQueueUrl }),
   policy,
   now: () => Date.now(),
 });

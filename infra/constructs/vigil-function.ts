@@ -251,6 +251,19 @@ export class VigilFunction extends Construct {
     this.function.addEnvironment(envName, queue.queueUrl);
   }
 
+  /**
+   * Calls Bedrock (Converse is authorised as bedrock:InvokeModel) on the given model and inference
+   * profile ARNs only (infra/bedrock-arns.ts). Its own policy, so a finding names it alone.
+   */
+  invokeModels(id: string, resources: readonly string[]): Policy {
+    const policy = new Policy(this, id, {
+      roles: [this.role],
+      statements: [new PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [...resources] })],
+    });
+    this.function.node.addDependency(policy);
+    return policy;
+  }
+
   private useKeyThrough(service: 'dynamodb' | 's3' | 'sqs', actions: readonly string[]): void {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({

@@ -5,6 +5,7 @@ import type { VigilConfig } from '../config.ts';
 import { bulkIngestBucketName } from '../constructs/bulk-ingest-store.ts';
 import { Correlation } from '../constructs/correlation.ts';
 import { Ingest } from '../constructs/ingest.ts';
+import { Narration } from '../constructs/narration.ts';
 import type { QueueConsumerTiming } from '../constructs/queue-consumer.ts';
 import { SigmaRules } from '../constructs/sigma-rules.ts';
 import { VigilFunction } from '../constructs/vigil-function.ts';
@@ -16,17 +17,20 @@ export interface ComputeStackProps extends StackProps {
   readonly stateful: StatefulStack;
   readonly bulkConsumer: QueueConsumerTiming;
   readonly signalConsumer: QueueConsumerTiming;
+  readonly narrateConsumer: QueueConsumerTiming;
 }
 
 /**
  * The functions and the wiring that feeds them. Holds no data: it can be destroyed and redeployed
  * without losing anything. Detection runs inside the normaliser and hands signals to the signals
- * queue; correlation consumes it. Narrate and respond join here as capabilities.
+ * queue; correlation consumes it and asks for narratives on the narrate queue, which narration consumes.
+ * Respond joins here as a capability.
  */
 export class ComputeStack extends Stack {
   readonly normalise: VigilFunction;
   readonly ingest: Ingest;
   readonly correlation: Correlation;
+  readonly narration: Narration;
   /** Present when `sigmaRulesDir` is configured. */
   readonly sigmaRules?: SigmaRules;
 
@@ -88,6 +92,15 @@ export class ComputeStack extends Stack {
       store: stateful.store,
       signalQueue: stateful.signals.queue,
       consumer: props.signalConsumer,
+    });
+    this.correlation.correlate.sendMessagesTo(stateful.narrate.queue, 'NARRATE_QUEUE_URL');
+
+    this.narration = new Narration(this, 'Narration', {
+      config,
+      key: stateful.encryption.key,
+      store: stateful.store,
+      narrateQueue: stateful.narrate.queue,
+      consumer: props.narrateConsumer,
     });
   }
 }

@@ -6,6 +6,7 @@ import { EncryptionKey } from '../constructs/encryption-key.ts';
 import { EventStore } from '../constructs/event-store.ts';
 import { ExternalEventBuses } from '../constructs/external-event-buses.ts';
 import { IngestDeadLetters } from '../constructs/ingest-dead-letters.ts';
+import { NarrateQueue } from '../constructs/narrate-queue.ts';
 import type { QueueConsumerTiming } from '../constructs/queue-consumer.ts';
 import { SignalQueue } from '../constructs/signal-queue.ts';
 import { ingestRoutes, ingestRuleArn } from '../ingest-routes.ts';
@@ -14,11 +15,12 @@ export interface StatefulStackProps extends StackProps {
   readonly config: VigilConfig;
   readonly bulkConsumer: QueueConsumerTiming;
   readonly signalConsumer: QueueConsumerTiming;
+  readonly narrateConsumer: QueueConsumerTiming;
 }
 
 /**
  * Everything that holds data or that other accounts point at: the key, the table, the external
- * buses, the dead-letter queues, the bulk-ingest bucket and queue, and the signals queue. Compute can be torn down and
+ * buses, the dead-letter queues, the bulk-ingest bucket and queue, and the signals and narrate queues. Compute can be torn down and
  * redeployed freely; this stack changes rarely and, in prod, retains its resources.
  */
 export class StatefulStack extends Stack {
@@ -28,6 +30,7 @@ export class StatefulStack extends Stack {
   readonly deadLetters: IngestDeadLetters;
   readonly bulkIngest: BulkIngestStore;
   readonly signals: SignalQueue;
+  readonly narrate: NarrateQueue;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -47,6 +50,10 @@ export class StatefulStack extends Stack {
     this.signals = new SignalQueue(this, 'Signals', {
       encryption: this.encryption,
       consumer: props.signalConsumer,
+    });
+    this.narrate = new NarrateQueue(this, 'Narrate', {
+      encryption: this.encryption,
+      consumer: props.narrateConsumer,
     });
   }
 }

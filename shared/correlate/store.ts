@@ -1,3 +1,5 @@
+import type { NarrativeBasis, Spend } from '../narrate/cost.ts';
+import type { StoredNarrative } from '../narrate/investigate.ts';
 import type { CorrelationPlan } from './correlate.ts';
 import type { ScoringPolicy } from './policy.ts';
 import type { EntityKey, EntityState, IncidentSummary, StoredSignal, Suppression } from './types.ts';
@@ -7,6 +9,17 @@ export interface IncidentRecord extends IncidentSummary {
   opened_at: number;
   opened_reason: string;
   signals: StoredSignal[];
+  /** The stored narrative, when one has been written (`getIncident` only; lists leave it out). */
+  narrative?: IncidentNarrative;
+}
+
+/** An incident's stored narrative: item `INCIDENT#<id>/NARRATIVE`. */
+export interface IncidentNarrative {
+  narrative: StoredNarrative;
+  /** What the narrative was written from: `materiallyChanged(narrativeBasis, incident)` says when to rewrite it. */
+  narrativeBasis: NarrativeBasis;
+  /** Summed over every narrative saved for the incident (retries included): the per-incident budget. */
+  spent: Spend;
 }
 
 export interface ApplyResult {
@@ -26,4 +39,11 @@ export interface CorrelationStore {
   /** Open incidents, highest risk first. */
   listIncidents(limit?: number): Promise<IncidentRecord[]>;
   putSuppression(s: Suppression): Promise<void>;
+  /**
+   * Stores the incident's narrative and adds its audited cost to the incident's spend. Idempotent: a
+   * narrative generated no later than the stored one (a redelivery, or a slower concurrent run) is
+   * not written again, so neither the text nor the spend moves backwards or counts twice.
+   */
+  saveNarrative(incidentId: string, narrative: StoredNarrative, basis: NarrativeBasis): Promise<void>;
+  getNarrative(incidentId: string): Promise<IncidentNarrative | undefined>;
 }

@@ -6,6 +6,8 @@
  *   INCIDENT#<id> / META              the incident's summary; gsi1 INCIDENTS#open / <inverted risk>#<id>
  *                                     lists the queue highest risk first
  *   INCIDENT#<id> / SIGNAL#<t>#<sid>  one item per attached signal: the timeline, in event order
+ *   INCIDENT#<id> / NARRATIVE         the stored narrative (with its audit), the basis it was written
+ *                                     from, `generated_at`, and the incident's summed narrative spend
  *   SUPPRESSION / <id>                analyst suppressions, with TTL at their expiry
  *
  * Why signals are attributes of the entity item: SET of an attribute named by the signal id is
@@ -24,7 +26,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { CorrelationPlan } from '../correlate/correlate.ts';
 import type { ScoringPolicy } from '../correlate/policy.ts';
-import type { ApplyResult, CorrelationStore, IncidentRecord } from '../correlate/store.ts';
+import type { ApplyResult, CorrelationStore, IncidentNarrative, IncidentRecord } from '../correlate/store.ts';
 import { summariseIncident } from '../correlate/summary.ts';
 import type {
   EntityKey,
@@ -45,6 +47,9 @@ const OPEN_QUEUE = 'INCIDENTS#open';
 /** gsi1sk sorts ascending; inverting risk puts the riskiest incident first. */
 const queueSk = (risk: number, id: string) =>
   `${String(1_000_000 - Math.min(risk, 999_999)).padStart(7, '0')}#${id}`;
+const NARRATIVE_SK = 'NARRATIVE';
+const isConditionFailure = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'ConditionalCheckFailedException';
 const signalSk = (s: StoredSignal) => `SIGNAL#${String(s.time).padStart(15, '0')}#${s.id}`;
 
 export interface DynamoCorrelationStoreOptions {
@@ -139,7 +144,61 @@ export function dynamoCorrelationStore({
     signals,
   });
 
+  async function getNarrative(id: string): Promise<IncidentNarrative | undefined> {
+    const res = await send('get narrative', () =>
+      client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: incidentPk(id), sk: NARRATIVE_SK },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const item = res.Item;
+    if (!item) return undefined;
+    return {
+      narrative: item.narrative as IncidentNarrative['narrative'],
+      narrativeBasis: item.narrative_basis as IncidentNarrative['narrativeBasis'],
+      spent: {
+        tokens: typeof item.spent_tokens === 'number' ? item.spent_tokens : 0,
+        usd: typeof item.spent_usd === 'number' ? item.spent_usd : 0,
+      },
+    };
+  }
+
   return {
+    getNarrative,
+
+    async saveNarrative(id, narrative, basis) {
+      const { audit } = narrative;
+      try {
+        await send('save narrative', () =>
+          client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk: incidentPk(id), sk: NARRATIVE_SK },
+              // ADD keeps the spend a running sum; the condition makes a second write of the same (or an
+              // older) narrative a no-op, so the sum never counts one generation twice.
+              UpdateExpression:
+                'SET narrative = :narrative, narrative_basis = :basis, generated_at = :at ' +
+                'ADD spent_tokens :tokens, spent_usd :usd',
+              ConditionExpression: 'attribute_not_exists(generated_at) OR generated_at < :at',
+              ExpressionAttributeValues: {
+                ':narrative': narrative,
+                ':basis': basis,
+                ':at': audit.generated_at,
+                ':tokens': audit.tokens_in + audit.tokens_out,
+                ':usd': audit.estimated_cost_usd,
+              },
+            }),
+          ),
+        );
+      } catch (e) {
+        // Already stored, or a newer narrative is: either way this one is done.
+        if (!isConditionFailure(e)) throw e;
+      }
+    },
+
     async loadEntities(keys) {
       const nowSec = Math.floor(Date.now() / 1000);
       const out = new Map<EntityKey, EntityState>();
@@ -300,7 +359,8 @@ export function dynamoCorrelationStore({
         ),
       );
       if (!meta.Item) return undefined;
-      return toRecord(meta.Item, await incidentSignals(id));
+      const [signals, narrative] = await Promise.all([incidentSignals(id), getNarrative(id)]);
+      return { ...toRecord(meta.Item, signals), ...(narrative ? { narrative } : {}) };
     },
 
     async listIncidents(limit = 100) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { scoringPolicyFromEnv } from '../../functions/lib/scoring-config.ts';
 import { LOG_RETENTION_DAYS, PROJECT_ROOT, parseVigilConfig, VigilConfigError } from '../../infra/config.ts';
 import { DEFAULT_POLICY } from '../../shared/correlate/policy.ts';
+import { DEFAULT_MODEL_ID } from '../../shared/narrate/converse.ts';
 
 function problemsOf(raw: unknown): readonly string[] {
   try {
@@ -23,7 +24,26 @@ describe('parseVigilConfig', () => {
       partnerEventSources: [],
       orgAccounts: [],
       trustedCidrs: [],
+      modelId: DEFAULT_MODEL_ID,
     });
+  });
+
+  it('accepts a priced model or inference-profile id, and refuses one it cannot budget or parse', () => {
+    expect(parseVigilConfig({ modelId: 'eu.amazon.nova-lite-v1:0' }).modelId).toBe(
+      'eu.amazon.nova-lite-v1:0',
+    );
+    expect(parseVigilConfig({ modelId: ' anthropic.claude-haiku-4-5-20251001-v1:0 ' }).modelId).toBe(
+      'anthropic.claude-haiku-4-5-20251001-v1:0',
+    );
+    expect(problemsOf({ modelId: 'meta.llama3-8b-instruct-v1:0' })).toEqual([
+      expect.stringMatching(/^vigil\.modelId: .*no list price/),
+    ]);
+    expect(problemsOf({ modelId: 'arn:aws:bedrock:*::foundation-model/*' })).toEqual([
+      expect.stringMatching(/^vigil\.modelId: .*not a Bedrock model id/),
+    ]);
+    expect(problemsOf({ narrativeBudgetUsd: { incident: 0.05, day: 5, week: 9 } })).toEqual([
+      expect.stringMatching(/^vigil\.narrativeBudgetUsd\.week: unknown key/),
+    ]);
   });
 
   it('accepts org accounts and trusted networks, spelling ranges canonically and once', () => {

@@ -6,12 +6,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { scoringPolicyFromEnv } from '../../functions/lib/scoring-config.ts';
 import { buildApp } from '../../infra/build.ts';
 import { DEFAULT_POLICY } from '../../shared/correlate/policy.ts';
+import { DEFAULT_MODEL_ID } from '../../shared/narrate/converse.ts';
 
 // One synth of the default (dev) app, with real esbuild bundling, shared by every assertion here.
 let stateful: Template;
 let compute: Template;
 /** The bundled code of each function, by the prefix of its logical id. */
-let bundleDirs: { normalise: string; correlate: string };
+let bundleDirs: { normalise: string; correlate: string; narrate: string };
 let vigil: ReturnType<typeof buildApp>;
 
 type Resource = { Properties: Record<string, unknown> } & Record<string, unknown>;
@@ -61,7 +62,11 @@ beforeAll(() => {
     if (!code) throw new Error(`no bundled code for ${idPrefix} among the compute assets`);
     return join(assembly.directory, code.source.path);
   };
-  bundleDirs = { normalise: codeOf('NormaliseFunction'), correlate: codeOf('CorrelationCorrelateFunction') };
+  bundleDirs = {
+    normalise: codeOf('NormaliseFunction'),
+    correlate: codeOf('CorrelationCorrelateFunction'),
+    narrate: codeOf('NarrationNarrateFunction'),
+  };
 });
 
 describe('stateful stack', () => {
@@ -135,13 +140,14 @@ describe('stateful stack', () => {
   it('encrypts every queue with the CMK and keeps dead letters 14 days', () => {
     const keyArn = { 'Fn::GetAtt': [logicalIdOf(stateful, 'AWS::KMS::Key', 'Encryption'), 'Arn'] };
     const queues = resources(stateful, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(6);
+    expect(queues).toHaveLength(8);
     for (const [, queue] of queues) expect(queue.Properties.KmsMasterKeyId).toEqual(keyArn);
     const deadLetterQueues = queues.filter(([id]) => /DeadLetters/.test(id));
     expect(deadLetterQueues.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
       'BulkIngestDeadLetters',
       'IngestDeadLettersNormaliseAsyncFailures',
       'IngestDeadLettersRuleTargets',
+      'NarrateDeadLetters',
       'SignalsDeadLetters',
     ]);
     for (const [, queue] of deadLetterQueues)
@@ -153,7 +159,7 @@ describe('stateful stack', () => {
       ...resources(stateful, 'AWS::SQS::QueuePolicy'),
       ...resources(stateful, 'AWS::S3::BucketPolicy'),
     ];
-    expect(policies).toHaveLength(8);
+    expect(policies).toHaveLength(10);
     for (const [id, policy] of policies) {
       const denyInsecure = statementsOf(policy).find(
         (s) =>
@@ -199,6 +205,21 @@ describe('stateful stack', () => {
       maxReceiveCount: 5,
     });
     expect(bulk.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * Number(fn.Properties.Timeout));
+  });
+
+  it('keeps narrate requests 14 days and redrives them to their DLQ after 5 receives, with a visibility of at least 6x the narrator timeout', () => {
+    const [, fn] = resources(compute, 'AWS::Lambda::Function').find(([id]) =>
+      id.startsWith('NarrationNarrateFunction'),
+    )!;
+    const [, narrate] = resources(stateful, 'AWS::SQS::Queue').find(([id]) => id.startsWith('NarrateQueue'))!;
+    expect(narrate.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: {
+        'Fn::GetAtt': [logicalIdOf(stateful, 'AWS::SQS::Queue', 'NarrateDeadLetters'), 'Arn'],
+      },
+      maxReceiveCount: 5,
+    });
+    expect(narrate.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(narrate.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * Number(fn.Properties.Timeout));
   });
 
   it('keeps signals 14 days and redrives them to their DLQ after 5 receives, with a visibility of at least 6x the correlator timeout', () => {
@@ -302,7 +323,7 @@ describe('compute stack', () => {
   });
 
   it('runs the normaliser on Node.js 22 or newer, arm64, traced, with its settings in the environment', () => {
-    compute.resourceCountIs('AWS::Lambda::Function', 2);
+    compute.resourceCountIs('AWS::Lambda::Function', 3);
     compute.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: Match.stringLikeRegexp('^nodejs(2[2-9]|[3-9][0-9])\\.x$'),
       Architectures: ['arm64'],
@@ -343,6 +364,7 @@ describe('compute stack', () => {
           POWERTOOLS_LOGGER_LOG_EVENT: 'false',
           NODE_OPTIONS: '--enable-source-maps',
           TABLE_NAME: importOf('EventStoreTable'),
+          NARRATE_QUEUE_URL: importOf('NarrateQueue'),
         },
       },
     });
@@ -353,7 +375,7 @@ describe('compute stack', () => {
     });
   });
 
-  it.each(['normalise', 'correlate'] as const)(
+  it.each(['normalise', 'correlate', 'narrate'] as const)(
     'bundles the %s handler as ESM with a require shim and a source map',
     (fn) => {
       const bundle = readFileSync(join(bundleDirs[fn], 'index.mjs'), 'utf8');
@@ -428,10 +450,10 @@ describe('compute stack', () => {
       MaximumBatchingWindowInSeconds: 5,
       ScalingConfig: { MaximumConcurrency: 2 },
     });
-    compute.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    compute.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
   });
 
-  it('lets the normaliser only send to the signals queue, and the correlator only consume it', () => {
+  it('lets the normaliser only send to the signals queue, and the correlator only consume it and send to the narrate queue', () => {
     const onSignals = (st: Record<string, unknown>) =>
       /SignalsQueue[0-9A-F]+Arn/.test(JSON.stringify(st.Resource));
     const normaliseSqs = sqsStatements(roleStatementsOf('NormaliseFunction'));
@@ -440,14 +462,68 @@ describe('compute stack', () => {
     expect(normaliseSqs.filter(onSignals).map((st) => st.Action)).toEqual(['sqs:SendMessage']);
 
     const correlateSqs = sqsStatements(roleStatementsOf('CorrelationCorrelateFunction'));
-    expect(correlateSqs).toHaveLength(1);
-    expect(onSignals(correlateSqs[0]!)).toBe(true);
-    expect(asList(correlateSqs[0]!.Action).sort()).toEqual([
+    expect(correlateSqs).toHaveLength(2);
+    const onNarrate = (st: Record<string, unknown>) =>
+      /NarrateQueue[0-9A-F]+Arn/.test(JSON.stringify(st.Resource));
+    expect(correlateSqs.filter(onNarrate).map((st) => st.Action)).toEqual(['sqs:SendMessage']);
+    const consumed = correlateSqs.filter(onSignals);
+    expect(consumed).toHaveLength(1);
+    expect(asList(consumed[0]!.Action).sort()).toEqual([
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:ReceiveMessage',
+    ]);
+  });
+
+  it('consumes the narrate queue with the narrator in small batches, reporting item failures, and lets it only consume', () => {
+    compute.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: importOf('NarrateQueue'),
+      FunctionName: { Ref: logicalIdOf(compute, 'AWS::Lambda::Function', 'NarrationNarrateFunction') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 4,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    const narrateSqs = sqsStatements(roleStatementsOf('NarrationNarrateFunction'));
+    expect(narrateSqs).toHaveLength(1);
+    expect(JSON.stringify(narrateSqs[0]!.Resource)).toMatch(/NarrateQueue[0-9A-F]+Arn/);
+    expect(asList(narrateSqs[0]!.Action)).not.toContain('sqs:SendMessage');
+  });
+
+  it('runs the narrator with the table and the configured model in its environment', () => {
+    compute.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 300,
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'narrate',
+          TABLE_NAME: importOf('EventStoreTable'),
+          MODEL_ID: DEFAULT_MODEL_ID,
+        }),
+      },
+    });
+  });
+
+  it('lets only the narrator call Bedrock, InvokeModel on the default global profile and its model only', () => {
+    const bedrockOf = (fn: string) =>
+      roleStatementsOf(fn).filter((st) => asList(st.Action).some((a) => String(a).startsWith('bedrock:')));
+    expect(bedrockOf('NormaliseFunction')).toEqual([]);
+    expect(bedrockOf('CorrelationCorrelateFunction')).toEqual([]);
+    const statements = bedrockOf('NarrationNarrateFunction');
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.Action).toBe('bedrock:InvokeModel');
+    const model = DEFAULT_MODEL_ID.replace(/^global\./, '');
+    // Fn::Join of strings and pseudo-parameter Refs, flattened as `<AWS::Region>`.
+    const flat = (r: unknown): string =>
+      typeof r === 'string'
+        ? r
+        : ((r as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1] ?? [])
+            .map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`))
+            .join('');
+    expect(asList(statements[0]!.Resource).map(flat).sort()).toEqual([
+      `arn:<AWS::Partition>:bedrock:::foundation-model/${model}`,
+      `arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/${model}`,
+      `arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/${DEFAULT_MODEL_ID}`,
     ]);
   });
 

@@ -12,6 +12,7 @@ import { classifyAddress, noEnrichment } from '../../shared/enrich/index.ts';
 import { TransientError, ValidationError } from '../../shared/errors.ts';
 import { recordKey } from '../../shared/ingest/ingest-batch.ts';
 import { normalise } from '../../shared/normalise/index.ts';
+import type { NarrateRequests } from '../../shared/pipeline/narrate-request.ts';
 import { packSignals } from '../../shared/pipeline/signal-publisher.ts';
 import { dynamoCorrelationStore } from '../../shared/store/dynamo-correlation-store.ts';
 import { dynamoQuarantineStore } from '../../shared/store/dynamo-quarantine-store.ts';
@@ -22,6 +23,7 @@ import { lambdaContext } from '../support/lambda-context.ts';
 import { captureLogs } from '../support/logs.ts';
 
 vi.stubEnv('TABLE_NAME', 'vigil-correlate-test');
+vi.stubEnv('NARRATE_QUEUE_URL', 'https://sqs.eu-west-1.amazonaws.com/123456789012/vigil-narrate-test');
 const { makeHandler } = await import('../../functions/correlate/handler.ts');
 
 const LEAKED_PRINCIPAL = `principal:arn:aws:iam::${STORY_ACCOUNT}:user/${LEAKED_USER}`;
@@ -82,11 +84,23 @@ describe('correlate handler on DynamoDB Local', () => {
     });
     return dynamoCorrelationStore({ client: table.client, tableName: table.tableName });
   };
-  const handlerFor = (store: CorrelationStore, quarantineStore: QuarantineStore = quarantine) =>
+  /** Incident ids the handler asked to narrate, one list per request. */
+  let narrateRequests: string[][] = [];
+  const recordingNarrate: NarrateRequests = {
+    request: async (ids) => {
+      narrateRequests.push([...ids]);
+    },
+  };
+  const handlerFor = (
+    store: CorrelationStore,
+    quarantineStore: QuarantineStore = quarantine,
+    narrate: NarrateRequests = recordingNarrate,
+  ) =>
     makeHandler({
       logger: createLogger('correlate'),
       store,
       quarantine: quarantineStore,
+      narrate,
       policy: DEFAULT_POLICY,
       now: () => NOW,
     });
@@ -104,6 +118,7 @@ describe('correlate handler on DynamoDB Local', () => {
   });
   beforeEach(() => {
     logs = captureLogs();
+    narrateRequests = [];
   });
   afterEach(() => logs.restore());
   afterAll(async () => {
@@ -137,6 +152,34 @@ describe('correlate handler on DynamoDB Local', () => {
     expect(counts[1]).toMatchObject({ signals: signals.length, duplicates: signals.length, opened: 0 });
     expect(Number(counts[0]!.opened)).toBeGreaterThan(0);
     expect(Number(counts[0]!.writes)).toBeGreaterThan(0);
+  });
+
+  it('asks to narrate each incident that changed, once, and nothing when a redelivery changes none', async () => {
+    const store = await storeOn();
+    const handler = handlerFor(store);
+    const messages = messagesOf(signals, 'narrate');
+    expect((await invoke(handler, sqsEvent(messages))).batchItemFailures).toEqual([]);
+    expect(narrateRequests).toHaveLength(1);
+    expect([...narrateRequests[0]!].sort()).toEqual(reference.map((i) => i.id).sort());
+    expect((await invoke(handler, sqsEvent(messages))).batchItemFailures).toEqual([]);
+    expect(narrateRequests).toHaveLength(1);
+  });
+
+  it('keeps the batch done when the narrate queue refuses, and logs the incident ids', async () => {
+    const store = await storeOn();
+    const failing: NarrateRequests = {
+      request: async () => {
+        throw new TransientError('SQS kept refusing narrate requests', 'store.sqs-narrate-requests');
+      },
+    };
+    const response = await invoke(
+      handlerFor(store, quarantine, failing),
+      sqsEvent(messagesOf(signals, 'nq')),
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await picture(store)).toEqual(reference);
+    const warning = logs.entries().find((e) => String(e.message).startsWith('narrate requests not sent'));
+    expect(warning?.incidents).toEqual(expect.arrayContaining(reference.map((i) => i.id)));
   });
 
   it('converges when messages repeat inside one batch and arrive split across batches, in any order', async () => {

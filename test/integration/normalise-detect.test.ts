@@ -27,6 +27,7 @@ import { objectStore } from '../support/ports.ts';
 const ENV = {
   TABLE_NAME: 'vigil-normalise-detect-test',
   SIGNALS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/111122223333/vigil-dev-signals',
+  NARRATE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/111122223333/vigil-dev-narrate',
   ORG_ACCOUNTS: STORY_ACCOUNT,
   TRUSTED_CIDRS: '',
 };
@@ -193,6 +194,8 @@ describe('normalise handler with detection', () => {
           tableName: correlationTable.tableName,
           now: () => NOW,
         }),
+        // Narration is not part of this flow: its requests go nowhere here.
+        narrate: { request: async () => {} },
         policy: DEFAULT_POLICY,
         now: () => NOW.getTime(),
       });

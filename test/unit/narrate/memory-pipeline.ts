@@ -45,6 +45,9 @@ export function memoryStore(): CorrelationStore {
         .map((id) => record(id) as IncidentRecord)
         .sort((a, b) => b.risk - a.risk || (a.id < b.id ? -1 : 1)),
     putSuppression: async () => {},
+    // Narratives are stored by the narrate function only; its tests run on DynamoDB Local.
+    saveNarrative: async () => {},
+    getNarrative: async () => undefined,
   };
 }
 
