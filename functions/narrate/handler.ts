@@ -26,6 +26,7 @@ import { DEFAULT_INVESTIGATE_CONFIG, type InvestigateConfig } from '../../shared
 import { type NarrateIncidentDeps, narrateIncident } from '../../shared/narrate/narrate-incident.ts';
 import { decodeNarrateMessage } from '../../shared/pipeline/narrate-request.ts';
 import { dynamoCorrelationStore } from '../../shared/store/dynamo-correlation-store.ts';
+import { dynamoDaySpendStore } from '../../shared/store/dynamo-day-spend-store.ts';
 import { documentClient } from '../lib/aws-clients.ts';
 import { requireEnv } from '../lib/env.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -112,13 +113,14 @@ export function makeHandler(deps: NarrateHandlerDeps) {
 
 // ── production wiring: built once per container ──────────────────────────────────────────────
 const tableName = requireEnv('TABLE_NAME', 'the DynamoDB table holding incidents and their narratives');
+const dynamo = documentClient();
 const logger = createLogger('narrate');
 const settings = narrateConfigFromEnv();
 const region = requireEnv('AWS_REGION', 'the Region the function runs in (Lambda sets it)');
 
 export const handler = makeHandler({
   logger,
-  store: dynamoCorrelationStore({ client: documentClient(), tableName }),
+  store: dynamoCorrelationStore({ client: dynamo, tableName }),
   model: bedrockNarrativeModel({ region }),
   config: { ...DEFAULT_INVESTIGATE_CONFIG, modelId: settings.model.id, budget: settings.budget },
   now: () => Date.now(),
@@ -126,7 +128,6 @@ export const handler = makeHandler({
   nonce: () => randomBytes(12).toString('base64url').replace(/[-_]/g, 'x'),
   // No protected-resource inventory exists before the response stage (#5): nothing is protected yet.
   isProtected: () => false,
-  // No day-spend store yet: the day budget then caps one call, not the day. Per-incident spend is real
-  // (summed on the narrative item).
-  spentToday: async () => ({ tokens: 0, usd: 0 }),
+  // Per-incident spend is summed on the narrative item; the day's, account-wide, on its own counter.
+  daySpend: dynamoDaySpendStore({ client: dynamo, tableName }),
 });

@@ -1,5 +1,5 @@
 import type { CorrelationStore } from '../correlate/store.ts';
-import { materialChanges, narrativeBasis } from './cost.ts';
+import { materialChanges, narrativeBasis, type Spend } from './cost.ts';
 import {
   type InvestigateConfig,
   type InvestigateDeps,
@@ -18,14 +18,20 @@ export type NarrateOutcome =
       narrative: StoredNarrative;
     };
 
+/** What the account spent on narratives per UTC day: read before a call, added to after it. */
+export interface DaySpendStore {
+  spentOn(day: string): Promise<Spend>;
+  /** Adds atomically; a redelivered add can only overcount, which keeps the budget on the safe side. */
+  add(day: string, spend: Spend): Promise<void>;
+}
+
 export interface NarrateIncidentDeps extends Omit<InvestigateDeps, 'spent'> {
   store: Pick<CorrelationStore, 'getIncident' | 'saveNarrative'>;
-  /**
-   * Already spent across the account today. There is no day-spend store yet, so the narrate function
-   * passes zero: the per-day budget then bounds a single call, not the day (see functions/narrate).
-   */
-  spentToday: () => Promise<{ tokens: number; usd: number }>;
+  daySpend: DaySpendStore;
 }
+
+/** The UTC day a spend counts against. */
+export const spendDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * Narrates one incident if it needs it: none stored yet, or the incident changed materially since
@@ -46,6 +52,7 @@ export async function narrateIncident(
 
   // The basis is taken before the call: what the narrative was written from, not what came after.
   const basis = narrativeBasis(incident);
+  const day = spendDay(deps.now());
   const { narrative: _previous, ...record } = incident;
   const narrative = await investigate(
     record,
@@ -54,10 +61,14 @@ export async function narrateIncident(
       now: deps.now,
       nonce: deps.nonce,
       isProtected: deps.isProtected,
-      spent: { incident: stored?.spent ?? { tokens: 0, usd: 0 }, day: await deps.spentToday() },
+      spent: { incident: stored?.spent ?? { tokens: 0, usd: 0 }, day: await deps.daySpend.spentOn(day) },
     },
     config,
   );
   await deps.store.saveNarrative(incidentId, narrative, basis);
+  const { tokens_in, tokens_out, estimated_cost_usd } = narrative.audit;
+  if (tokens_in + tokens_out > 0) {
+    await deps.daySpend.add(day, { tokens: tokens_in + tokens_out, usd: estimated_cost_usd });
+  }
   return { status: 'narrated', reasons, narrative };
 }

@@ -27,6 +27,7 @@ import { normalise } from '../../shared/normalise/index.ts';
 import { correlateBatch } from '../../shared/pipeline/correlate.ts';
 import { encodeNarrateMessage } from '../../shared/pipeline/narrate-request.ts';
 import { dynamoCorrelationStore } from '../../shared/store/dynamo-correlation-store.ts';
+import { dynamoDaySpendStore } from '../../shared/store/dynamo-day-spend-store.ts';
 import { createTestTable, type TestTable } from '../support/dynamo.ts';
 import { sqsEvent } from '../support/events.ts';
 import { lambdaContext } from '../support/lambda-context.ts';
@@ -102,6 +103,12 @@ describe('narrate handler on DynamoDB Local', () => {
     return { store, id, incident };
   }
 
+  /** The day-spend counter on the newest table: the one `correlated()` just created. */
+  const daySpend = () => {
+    const table = tables.at(-1) as TestTable;
+    return dynamoDaySpendStore({ client: table.client, tableName: table.tableName });
+  };
+
   const handlerFor = (store: CorrelationStore, model: NarrativeModel, clock = NOW) => {
     let t = clock;
     return makeHandler({
@@ -113,7 +120,7 @@ describe('narrate handler on DynamoDB Local', () => {
       now: () => (t += 1_000),
       nonce: () => 'Q7f2Kx9LmA3pZ8wR',
       isProtected: () => false,
-      spentToday: async () => ({ tokens: 0, usd: 0 }),
+      daySpend: daySpend(),
     });
   };
   const invoke = (handler: ReturnType<typeof handlerFor>, event: SQSEvent) =>
@@ -238,6 +245,26 @@ describe('narrate handler on DynamoDB Local', () => {
     expect(logs.entries().find((e) => e.message === 'incident narrated')).toMatchObject({
       fallbackReason: 'throttled',
     });
+  });
+
+  it('adds each narrative to the day’s spend, and stops calling Bedrock once the day’s budget is spent', async () => {
+    const { store, id, incident } = await correlated();
+    const { model, requests } = answeringModel(() => incident);
+    await invoke(handlerFor(store, model), request(id));
+    const day = new Date(NOW).toISOString().slice(0, 10);
+    const afterOne = await daySpend().spentOn(day);
+    expect(afterOne.tokens).toBe(4_600);
+    expect(afterOne.usd).toBeGreaterThan(0);
+
+    // Another incident the same day, with the day's token budget already used up.
+    const second = await correlated();
+    await daySpend().add(day, { tokens: DEFAULT_INVESTIGATE_CONFIG.budget.day.tokens, usd: 0 });
+    const calls = requests.length;
+    await invoke(handlerFor(second.store, model), request(second.id));
+    expect(requests.length).toBe(calls);
+    const stored = await second.store.getNarrative(second.id);
+    expect(stored?.narrative.generated_by).toBe('deterministic');
+    expect(stored?.narrative.fallback_reason).toBe('budget_exhausted');
   });
 
   it('counts a missing incident and a poison body done, and fails only the message whose store read failed', async () => {
