@@ -170,4 +170,44 @@ describe('payloads planted across the attack story', () => {
     ).toBeGreaterThan(0);
     for (const text of proseOf(view.narrative)) expect(text).not.toMatch(LINK_OR_MARKUP);
   });
+
+  it('never targets a protected resource, whatever the planted text asks for', async () => {
+    const story = (await import('../../../local/story/attack-story.ts')).attackStory();
+    // Every payload, planted in the leaked user's user agent across the story.
+    let k = 0;
+    const poisoned = story.map((record) => {
+      const detail = (record as { detail?: Record<string, unknown> }).detail;
+      if (detail?.sourceIPAddress !== '198.51.100.77') return record;
+      const copy = structuredClone(record) as { detail: Record<string, unknown> };
+      copy.detail.userAgent = INJECTION_PAYLOADS[k++ % INJECTION_PAYLOADS.length];
+      return copy;
+    });
+    const incident = (await incidentsOf(poisoned))[0] as IncidentRecord;
+    // The leaked principal and its key are declared protected (say, a break-glass identity).
+    const isProtected = (t: { type: string; id: string }) =>
+      (t.type === 'principal' && t.id.endsWith(':user/ci-deployer')) ||
+      (t.type === 'access_key' && t.id.startsWith('AKIAQXAMPLE7LEAKED'));
+    const pack = buildEvidencePack(incident, LOCAL_PACK_BUDGET);
+    const n = narrate(pack, { isProtected });
+    const targets = n.playbooks.map((p) => `${p.target.type}:${p.target.id}`);
+    expect(targets.some((t) => t.endsWith(':user/ci-deployer') || t.includes('AKIAQXAMPLE7LEAKED'))).toBe(
+      false,
+    );
+    // The validator checks model output, which never carries `generated_by` (Vigil sets it).
+    const { generated_by: _by, ...body } = n;
+    expect(validateNarrative(body, narrativeContext(pack, isProtected)).ok).toBe(true);
+    // A narrative (a model's, say) that does target them is rejected.
+    const forced = {
+      ...n,
+      playbooks: [
+        {
+          ...(n.playbooks[0] ?? { reason: 'x', evidence: [] }),
+          id: 'quarantine_iam_user',
+          target: { type: 'principal', id: 'arn:aws:iam::111122223333:user/ci-deployer' },
+        },
+      ],
+    };
+    const verdict = validateNarrative(forced, narrativeContext(pack, isProtected));
+    expect(verdict.ok).toBe(false);
+  });
 });
