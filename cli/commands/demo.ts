@@ -12,7 +12,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 /**
  * `vigil demo`: the built-in attack story through the whole local pipeline — normalisation,
  * detections, Sigma, baselines, correlation on DynamoDB Local — ending with the incident it opens.
- * The console, narratives and approvals arrive with issues #4–#6, and the demo says so.
+ * Response playbooks with approvals and the console arrive with issues #5–#6, and the demo says so.
  */
 export async function demoCommand(_opts: DemoOptions): Promise<number> {
   const stories = attackStory();
@@ -47,9 +47,14 @@ export async function demoCommand(_opts: DemoOptions): Promise<number> {
     );
     for (const s of i.signals)
       out(`  ${s.time.slice(11, 19)}  ${s.severity.padEnd(8)} ${s.title}  [${s.attack.join(', ')}]`);
+    const n = i.narrative;
+    out();
+    out(`  Narrative (${n.generated_by}, ${n.claims.length} claims, each citing its evidence):`);
+    out(`  ${n.summary}`);
+    for (const p of n.playbooks) out(`  → recommended: ${p.id} on ${p.target.id}`);
   }
   out();
-  out('Not built yet: narratives (#4), response playbooks with approval links (#5), the console (#6).');
+  out('Not built yet: response playbooks with approval links (#5), the console (#6).');
   out('Full incident JSON: npx vigil replay --story --json');
   return 0;
 }
