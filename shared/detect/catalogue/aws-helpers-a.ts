@@ -5,7 +5,7 @@
  */
 import { classifyAddress } from '../../enrich/ip-class.ts';
 import type { NormalisedEvent } from '../../normalise/types.ts';
-import { jsonField, pathSteps } from '../fields.ts';
+import { jsonField, type PathSteps, pathSteps } from '../fields.ts';
 import type { Detection, DetectionContext, Hit, Severity } from '../types.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -17,7 +17,11 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * `eventname`, `requestparameters`, and we meet both, sometimes mixed in one record.
  */
 export function rv(record: unknown, path: string): unknown {
-  const { keys, lower } = pathSteps(path);
+  return rvSteps(record, pathSteps(path));
+}
+
+/** `rv` over a path split once (at load), for readers that run on every event. */
+export function rvSteps(record: unknown, { keys, lower }: PathSteps): unknown {
   let cur: unknown = record;
   for (let i = 0; i < keys.length; i++) {
     if (!isObject(cur)) return undefined;

@@ -5,8 +5,10 @@
  * the caller's window state, and small factories that build realistic case records.
  */
 import type { NormalisedEvent } from '../../normalise/types.ts';
-import { type PathSteps, pathSteps } from '../fields.ts';
+import { pathSteps } from '../fields.ts';
 import type { DetectionContext, EntityRef, Severity } from '../types.ts';
+
+import { rs, rv, rvSteps } from './aws-helpers-a.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -16,27 +18,11 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Reads a dotted path, trying at every step the key as written and then its all-lowercase form:
- * some pipelines (Athena/Glue exports, Security Lake re-serialisations) lowercase every key.
+ * Reads a dotted path, canonical key or its all-lowercase spelling at each step: one reader for
+ * every AWS detection (aws-helpers-a.ts `rv`), so both families treat hostile records alike.
  */
-export function ctGet(record: unknown, path: string): unknown {
-  return ctGetSteps(record, pathSteps(path));
-}
-
-function ctGetSteps(record: unknown, { keys, lower }: PathSteps): unknown {
-  let cur: unknown = record;
-  for (let i = 0; i < keys.length; i++) {
-    if (!isObject(cur)) return undefined;
-    const key = keys[i] as string;
-    cur = key in cur ? cur[key] : cur[lower[i] as string];
-  }
-  return cur;
-}
-
-export const ctStr = (record: unknown, path: string): string | undefined => {
-  const v = ctGet(record, path);
-  return typeof v === 'string' ? v : undefined;
-};
+export const ctGet = rv;
+export const ctStr = rs;
 
 /** Booleans as CloudTrail writes them: `true`, or sometimes the string `"true"`. */
 export const ctTrue = (record: unknown, path: string): boolean => {
@@ -102,7 +88,7 @@ export function parseJsonish(v: unknown): unknown {
 const ctStrAt = (path: string): ((raw: unknown) => string | undefined) => {
   const steps = pathSteps(path);
   return (raw) => {
-    const v = ctGetSteps(raw, steps);
+    const v = rvSteps(raw, steps);
     return typeof v === 'string' ? v : undefined;
   };
 };
