@@ -2,9 +2,9 @@ import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { parseCidr } from '../functions/lib/detection-config.ts';
 import { BUDGET_USD_BOUNDS, parseModelId } from '../functions/lib/narrate-config.ts';
 import { SCORING_BOUNDS } from '../functions/lib/scoring-config.ts';
+import { parseCidr } from '../shared/detect/networks.ts';
 import { DEFAULT_MODEL_ID } from '../shared/narrate/converse.ts';
 
 /** The project root: relative paths in the configuration resolve here, wherever `cdk` is run from. */

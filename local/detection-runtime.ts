@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Cidr, parseCidr, trustedNetworks } from '../functions/lib/detection-config.ts';
 import { CATALOGUE } from '../shared/detect/catalogue/index.ts';
 import { buildEngine, type DetectionEngine } from '../shared/detect/engine.ts';
+import { type Cidr, parseCidr, trustedNetworks } from '../shared/detect/networks.ts';
 import type { Detection, DetectionConfig } from '../shared/detect/types.ts';
 import { loadSigmaRules } from '../shared/sigma/index.ts';
 

@@ -11,10 +11,10 @@
  * synthesizes also starts.
  */
 
+import type { Parsed } from '../../shared/detect/networks.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { DEFAULT_MODEL_ID } from '../../shared/narrate/converse.ts';
 import { DEFAULT_NARRATIVE_BUDGET, type NarrativeBudget, priceFor } from '../../shared/narrate/cost.ts';
-import type { Parsed } from './detection-config.ts';
 
 const SOURCE = 'functions.narrate-config';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectionConfigFromEnv, parseCidr } from '../../../functions/lib/detection-config.ts';
+import { detectionConfigFromEnv } from '../../../functions/lib/detection-config.ts';
+import { parseCidr } from '../../../shared/detect/networks.ts';
 import { ValidationError } from '../../../shared/errors.ts';
 
 const messageOf = (env: NodeJS.ProcessEnv): string => {
