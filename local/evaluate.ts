@@ -25,6 +25,8 @@ export interface SourceScore {
   detectionRate: number;
   benign: number;
   benignDetected: number;
+  /** Lines that were not JSON, with where and why: counted in neither share. */
+  unreadable: string[];
   /** Share of `expect_alert: false` look-alikes that still get such a signal. */
   falsePositiveRate: number;
 }
@@ -49,12 +51,23 @@ export async function evaluate(dir: string, detections: readonly Detection[]): P
         benign: 0,
         benignDetected: 0,
         falsePositiveRate: 0,
+        unreadable: [],
       };
       scores.set(source, score);
     }
-    for (const line of (await readFile(join(dir, file), 'utf8')).split('\n')) {
+    const lines = (await readFile(join(dir, file), 'utf8')).split('\n');
+    for (const [i, line] of lines.entries()) {
       if (line.trim() === '') continue;
-      const labelled = JSON.parse(line) as { expect_alert?: boolean; event?: unknown };
+      let labelled: { expect_alert?: boolean; event?: unknown };
+      try {
+        labelled = JSON.parse(line);
+      } catch (e) {
+        // A broken line is reported and skipped: it can be neither a hit nor a miss.
+        score.unreadable.push(
+          `${file}:${i + 1}: ${e instanceof Error ? e.message.slice(0, 120) : 'invalid JSON'}`,
+        );
+        continue;
+      }
       if (typeof labelled.expect_alert !== 'boolean') continue;
       const accounts = new Set<string>();
       const config: DetectionConfig = {

@@ -30,5 +30,10 @@ export async function evalCommand(opts: EvalOptions): Promise<number> {
         `                 ${`${s.benignDetected}/${s.benign}`.padStart(9)}  ${pct(s.falsePositiveRate).padStart(6)}\n`,
     );
   }
+  const unreadable = scores.flatMap((s) => s.unreadable);
+  if (unreadable.length > 0) {
+    process.stdout.write(`\n${unreadable.length} unreadable line(s), counted in neither share:\n`);
+    for (const u of unreadable) process.stdout.write(`  ${u}\n`);
+  }
   return 0;
 }
