@@ -46,21 +46,24 @@ async function bundle(): Promise<string> {
   return outfile;
 }
 
-/** Lines of a given NDJSON file, wrappers removed, so the baseline parses exactly what normalise sees. */
-function unwrappedCopy(file: string): string {
-  const lines = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      try {
-        return JSON.stringify(unwrapEvent(JSON.parse(l)));
-      } catch {
-        return l; // kept as is: both passes meet the same bad line
-      }
-    });
+/**
+ * Lines of a given NDJSON file, wrappers removed, so the baseline parses exactly what normalise
+ * sees. Lines that are not JSON cannot be timed by either pass: they are left out and counted.
+ */
+function unwrappedCopy(file: string): { path: string; skipped: number } {
+  let skipped = 0;
+  const lines: string[] = [];
+  for (const l of readFileSync(file, 'utf8').split('\n')) {
+    if (l.trim() === '') continue;
+    try {
+      lines.push(JSON.stringify(unwrapEvent(JSON.parse(l))));
+    } catch {
+      skipped++;
+    }
+  }
   const out = join(OUT_DIR, 'input.ndjson');
   writeFileSync(out, `${lines.join('\n')}\n`);
-  return out;
+  return { path: out, skipped };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -69,10 +72,15 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 export async function benchCommand(opts: BenchOptions): Promise<number> {
   const outfile = await bundle();
   const sigmaDir = sigmaRulesDir();
+  const input = opts.file ? unwrappedCopy(opts.file) : undefined;
+  if (input?.skipped)
+    process.stderr.write(
+      `vigil bench: ${input.skipped} line(s) of ${opts.file} are not JSON and were left out\n`,
+    );
   const args = {
     events: opts.events,
     rounds: opts.rounds,
-    ...(opts.file ? { file: unwrappedCopy(opts.file) } : {}),
+    ...(input ? { file: input.path } : {}),
     ...(sigmaDir ? { sigmaDir } : {}),
   };
   const child = spawnSync(process.execPath, [outfile, JSON.stringify(args)], {
