@@ -16,6 +16,7 @@ import { dynamoCorrelationStore } from '../shared/store/dynamo-correlation-store
 import { createTableInput, timeToLiveInput } from '../shared/store/table-schema.ts';
 import { localDetection, sigmaDetections } from './detection-runtime.ts';
 import { localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.ts';
+import { unwrapEvent } from './unwrap-event.ts';
 
 export interface ReplayOptions {
   /** Events per correlation batch: what one Lambda invocation would see. */
@@ -43,12 +44,6 @@ export interface ReplayReport {
   };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-/** Test corpora wrap records as `{"event": {...}, ...labels}`; see cli/ndjson.ts. */
-const unwrap = (v: unknown): unknown =>
-  isObject(v) && isObject(v.event) && !('detail-type' in v) && !('eventSource' in v) ? v.event : v;
-
 /** Reads NDJSON lines from files into normalised events, in file order. */
 export async function readEvents(
   files: string[],
@@ -68,7 +63,7 @@ export async function readEvents(
         rejected++;
         continue;
       }
-      for (const r of normalise(unwrap(value), { enrich, receivedAt: Date.now() })) {
+      for (const r of normalise(unwrapEvent(value), { enrich, receivedAt: Date.now() })) {
         if (r.ok) events.push(r.event);
         else rejected++;
       }
