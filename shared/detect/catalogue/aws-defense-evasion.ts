@@ -29,6 +29,10 @@ import {
   who,
 } from './aws-helpers-a.ts';
 
+/** `false` or the text "false": attribute values arrive in either form, anything else is not false. */
+const isFalse = (v: unknown): boolean =>
+  v === false || (typeof v === 'string' && v.toLowerCase() === 'false');
+
 const at = (severity: Severity): Pick<Hit, 'severity' | 'risk'> => ({ severity, risk: RISK[severity] });
 
 /** A refused attempt at one of the loudest tamper calls: the intent is the signal, at a lower severity. */
@@ -1337,7 +1341,7 @@ function serviceLoggingOff(raw: unknown): string | undefined {
         : undefined;
     case 'elasticloadbalancing.amazonaws.com:ModifyLoadBalancerAttributes':
       return rl(raw, 'requestParameters.attributes').some(
-        (a) => rs(a, 'key') === 'access_logs.s3.enabled' && String(rv(a, 'value')).toLowerCase() === 'false',
+        (a) => rs(a, 'key') === 'access_logs.s3.enabled' && isFalse(rv(a, 'value')),
       )
         ? 'load_balancer_access_logs'
         : undefined;

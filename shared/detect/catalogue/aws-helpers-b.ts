@@ -43,6 +43,15 @@ export const ctNum = (record: unknown, path: string): number | undefined => {
   return undefined;
 };
 
+/** Percent-decoding that never throws on a malformed escape (hostile input). */
+export const safeDecode = (s: string): string => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+
 /** Arrays stay arrays, one value becomes a one-element array, missing/null becomes empty. */
 export const ctList = (record: unknown, path: string): unknown[] => {
   const v = ctGet(record, path);
@@ -310,7 +319,8 @@ export function analysePolicy(policy: unknown, ctx: DetectionContext, raw?: unkn
   let pub = false;
   let pubWrite = false;
   for (const st of statementsOf(policy)) {
-    if (String(st.Effect ?? st.effect ?? '').toLowerCase() !== 'allow') continue;
+    const effect = st.Effect ?? st.effect;
+    if (typeof effect !== 'string' || effect.toLowerCase() !== 'allow') continue;
     const principal = st.Principal ?? st.principal;
     const notPrincipal = st.NotPrincipal ?? st.notPrincipal;
     const awsPrincipals =

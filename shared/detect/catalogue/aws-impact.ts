@@ -27,6 +27,7 @@ import {
   reachedTier,
   resourceEntity,
   roleSession,
+  safeDecode,
   serviceDriven,
   succeeded,
   timeOf,
@@ -391,10 +392,7 @@ const ssecCopy: Detection = {
       return undefined;
     const bucket = ctStr(raw, 'requestParameters.bucketName') ?? '';
     const key = ctStr(raw, 'requestParameters.key') ?? '';
-    const source = decodeURIComponent(ctStr(raw, 'requestParameters.x-amz-copy-source') ?? '').replace(
-      /^\//,
-      '',
-    );
+    const source = safeDecode(ctStr(raw, 'requestParameters.x-amz-copy-source') ?? '').replace(/^\//, '');
     const inPlace = source.split('?')[0] === `${bucket}/${key}`;
     const who = principalOf(raw) ?? '';
     const t = timeOf(ev);
@@ -762,7 +760,7 @@ const gpuLaunch: Detection = {
     const type = launchedType(raw);
     const maxCount = Math.max(
       0,
-      ...ctItems(raw, 'requestParameters.instancesSet').map((i) => Number(ctGet(i, 'maxCount') ?? 0) || 0),
+      ...ctItems(raw, 'requestParameters.instancesSet').map((i) => ctNum(i, 'maxCount') ?? 0),
     );
     const gpu = GPU_FAMILY.test(type);
     if (!gpu && maxCount < 20) return undefined;

@@ -44,6 +44,7 @@ import {
   principalOf,
   reachedTier,
   resourceEntity,
+  safeDecode,
   timeOf,
 } from './aws-helpers-b.ts';
 
@@ -125,7 +126,13 @@ const num = (v: unknown): number | undefined => {
 
 /** The ports a rule covers. Protocol numbers: 6 tcp, 17 udp, -1 all; ICMP has no ports. */
 export function portSpan(protocol: unknown, from: unknown, to: unknown): PortSpan | undefined {
-  const p = String(protocol ?? '-1').toLowerCase();
+  // Only a string or number names a protocol; anything else in a hostile record is no protocol at all.
+  const p =
+    protocol === undefined || protocol === null
+      ? '-1'
+      : typeof protocol === 'string' || typeof protocol === 'number'
+        ? String(protocol).toLowerCase()
+        : '';
   if (p === '-1' || p === 'all') return { all: true, admin: [...ADMIN_PORTS.values()], text: 'all' };
   if (!['tcp', 'udp', '6', '17'].includes(p)) return undefined;
   const lo = num(from) ?? 0;
@@ -1392,15 +1399,6 @@ const replicationRemoved: Detection = {
       ],
     },
   ],
-};
-
-/** Percent-decoding that never throws on a malformed escape (hostile input). */
-const safeDecode = (s: string): string => {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 };
 
 /** Bucket name → owning account, from the `resources` CloudTrail adds to S3 data events. */

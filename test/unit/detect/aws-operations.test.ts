@@ -55,6 +55,9 @@ describe('address ranges and ports', () => {
     expect(portSpan('-1', undefined, undefined)?.all).toBe(true);
     expect(portSpan('tcp', 0, 65535)?.all).toBe(true);
     expect(portSpan('icmp', -1, -1)).toBeUndefined();
+    // A protocol that is an object (here one without a prototype, which String() cannot print) names no protocol.
+    expect(portSpan(Object.create(null), 22, 22)).toBeUndefined();
+    expect(portSpan({ toString: () => 'tcp' }, 22, 22)).toBeUndefined();
   });
 
   it('reads grants in the current, legacy and ModifySecurityGroupRules shapes, lower-case keys too', () => {
@@ -220,6 +223,18 @@ describe('AWS operations detections are total over hostile records', () => {
       ),
     ),
   })).node;
+
+  it('does not fault on a permission whose protocol has no prototype (found by the property below)', () => {
+    const record = ct({
+      source: 'ec2',
+      name: 'AuthorizeSecurityGroupIngress',
+      identity: who.user('fuzz'),
+      params: { ipPermissions: [{ ipProtocol: Object.create(null) }] },
+    });
+    const engine = buildEngine(AWS_OPERATIONS);
+    for (const r of normalise(record, ctx)) if (r.ok) engine.run(r.event, freshContext());
+    expect(engine.faults.size).toBe(0);
+  });
 
   it('never throws and never faults the engine', () => {
     fc.assert(
