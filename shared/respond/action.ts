@@ -51,6 +51,8 @@ export interface FromEarlierCall {
   $from: string;
   /** Dot path into that call's output, e.g. `GroupId`. */
   $path: string;
+  /** For an array at `$path`: the array minus these values (remove one address from a live list). */
+  $without?: unknown[];
 }
 
 /** What the undo record keeps, before any change. */

@@ -43,7 +43,11 @@ function resolve(value: unknown, outputs: Map<string, unknown>): unknown {
     const found = pick(outputs.get(value.$from), value.$path);
     if (found === undefined)
       throw new ValidationError(`no value at ${value.$from}.${value.$path} for a later call`, SOURCE);
-    return found;
+    if (value.$without === undefined) return found;
+    if (!Array.isArray(found))
+      throw new ValidationError(`${value.$from}.${value.$path} is not a list to remove from`, SOURCE);
+    const drop = new Set(value.$without);
+    return found.filter((v) => !drop.has(v));
   }
   if (Array.isArray(value)) return value.map((v) => resolve(v, outputs));
   if (typeof value === 'object' && value !== null)
