@@ -53,6 +53,8 @@ export interface FromEarlierCall {
   $path: string;
   /** For an array at `$path`: the array minus these values (remove one address from a live list). */
   $without?: unknown[];
+  /** For an array at `$path`: the array plus these values not already in it (blind previews). */
+  $with?: unknown[];
 }
 
 /** What the undo record keeps, before any change. */
@@ -88,4 +90,9 @@ export interface ResponseAction<State = Record<string, unknown>> {
    * the worst case, everything still to do. Placeholders stand for what inspection would find.
    */
   blind(target: ActionTarget, ctx: ActionContext): ApiCall[];
+  /**
+   * Errors of this action's writes that mean "inspect again and retry" (e.g. a WAF lock token that
+   * went stale). The runner raises them as TransientError, so the state's Retry re-runs the action.
+   */
+  retryable?(error: unknown): boolean;
 }

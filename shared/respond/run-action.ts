@@ -5,7 +5,7 @@
  * - only commands the action declared can be sent;
  * - apply re-inspects and converges, so a re-run after a failure repeats no effect already made.
  */
-import { ValidationError } from '../errors.ts';
+import { TransientError, ValidationError } from '../errors.ts';
 import { rethrowAwsError } from '../store/aws-errors.ts';
 import type { ActionContext, FromEarlierCall, ResponseAction, ResponseClients } from './action.ts';
 import type { ActionOutcome, ActionTarget, ApiCall, UndoRecord } from './types.ts';
@@ -43,11 +43,12 @@ function resolve(value: unknown, outputs: Map<string, unknown>): unknown {
     const found = pick(outputs.get(value.$from), value.$path);
     if (found === undefined)
       throw new ValidationError(`no value at ${value.$from}.${value.$path} for a later call`, SOURCE);
-    if (value.$without === undefined) return found;
+    if (value.$without === undefined && value.$with === undefined) return found;
     if (!Array.isArray(found))
-      throw new ValidationError(`${value.$from}.${value.$path} is not a list to remove from`, SOURCE);
-    const drop = new Set(value.$without);
-    return found.filter((v) => !drop.has(v));
+      throw new ValidationError(`${value.$from}.${value.$path} is not a list to edit`, SOURCE);
+    const drop = new Set(value.$without ?? []);
+    const kept = found.filter((v) => !drop.has(v));
+    return [...kept, ...(value.$with ?? []).filter((v) => !kept.includes(v))];
   }
   if (Array.isArray(value)) return value.map((v) => resolve(v, outputs));
   if (typeof value === 'object' && value !== null)
@@ -72,6 +73,18 @@ export async function sendCalls(
     try {
       outputs.set(call.operation, await client.send(new Command(resolve(call.input, outputs))));
     } catch (e) {
+      if (action.retryable?.(e)) {
+        const retry = new TransientError(
+          `${action.id}: ${call.operation} must be retried after a fresh inspection`,
+          SOURCE,
+          {
+            action: action.id,
+            operation: call.operation,
+          },
+        );
+        retry.cause = e;
+        throw retry;
+      }
       rethrowAwsError(e, SOURCE, { action: action.id, operation: call.operation });
     }
   }
