@@ -12,7 +12,22 @@
  *   quarantine payload     Query     pk = QUARANTINE#<id>, sk begins_with CHUNK#  (large payloads only)
  *   quarantine by day      Query     gsi1: gsi1pk = QUARANTINE_DAY#<YYYY-MM-DD>, gsi1sk = <receivedAt>#<id>
  *
+ * Response stage (dynamo-response-store.ts)
+ *   budget reservation     TransactWriteItems, all three or none:
+ *                            Put    pk = RESPONSE_BUDGET#<plan_id>, sk = <action key>  (if absent)
+ *                            Update pk = BUDGET#INCIDENT#<incident_id>, sk = COUNT   ADD n (while n < max)
+ *                            Update pk = BUDGET#HOUR#<yyyy-mm-ddThh>, sk = COUNT     ADD n (while n < max)
+ *   kill switch            GetItem (consistent) / PutItem  pk = CONFIG#KILL_SWITCH, sk = STATE
+ *   approval by id         conditional PutItem / UpdateItem, GetItem  pk = APPROVAL#<id>, sk = META
+ *   pending approvals      Query     gsi1: gsi1pk = APPROVAL_PENDING, gsi1sk = <created_at, 15 digits>#<id>,
+ *                                    newest first; the gsi1 keys are removed when the request is decided
+ *   undo record            conditional PutItem / GetItem  pk = UNDO#<plan_id>, sk = <action key>  (no TTL)
+ *
  * Incidents, entities and signals join this table in later issues, each with its own key prefixes.
+ *
+ * The audit trail has a table of its own (createAuditTableInput): pk (S) / sk (S) only, no TTL, no
+ * GSI, so that its writers can be granted PutItem on it and nothing else.
+ *   audit by incident      Query     pk = INCIDENT#<incident_id>; sk = <plan_id>#<event>#<action key or ->#<actor>
  */
 import type { CreateTableCommandInput, UpdateTimeToLiveCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -54,4 +69,18 @@ export const createTableInput = (tableName: string): CreateTableCommandInput => 
 export const timeToLiveInput = (tableName: string): UpdateTimeToLiveCommandInput => ({
   TableName: tableName,
   TimeToLiveSpecification: { AttributeName: TableKeys.timeToLive, Enabled: true },
+});
+
+/** The append-only audit table: keys only, no TTL and no index (see dynamo-audit-log.ts). */
+export const createAuditTableInput = (tableName: string): CreateTableCommandInput => ({
+  TableName: tableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  AttributeDefinitions: [
+    { AttributeName: TableKeys.partitionKey, AttributeType: 'S' },
+    { AttributeName: TableKeys.sortKey, AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: TableKeys.partitionKey, KeyType: 'HASH' },
+    { AttributeName: TableKeys.sortKey, KeyType: 'RANGE' },
+  ],
 });
