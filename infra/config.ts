@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { BUDGET_USD_BOUNDS, parseModelId } from '../functions/lib/narrate-config.ts';
 import { SCORING_BOUNDS } from '../functions/lib/scoring-config.ts';
+import { ActionSettingsSchema } from '../functions/respond/config.ts';
 import { parseCidr } from '../shared/detect/networks.ts';
 import { DEFAULT_MODEL_ID } from '../shared/narrate/converse.ts';
+import { ResponseSettingsSchema } from '../shared/respond/settings.ts';
 
 /** The project root: relative paths in the configuration resolve here, wherever `cdk` is run from. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -107,6 +109,21 @@ const narrativeBudgetUsd = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected an object') },
 );
 
+/**
+ * Response playbooks: modes (a new install asks first: every playbook defaults to `approve`),
+ * protected principals, budgets, approvers and where approval emails go; `actions` says where
+ * block_ip writes and how isolation names its security group.
+ */
+const response = ResponseSettingsSchema.extend({
+  approverEmails: z
+    .array(z.email({ error: 'expected email addresses of approvers' }))
+    .max(20)
+    .default([]),
+  fromEmail: z.email({ error: 'expected the SES-verified address approval emails come from' }).optional(),
+  consoleUrl: z.url({ protocol: /^https$/, error: "expected the console's https URL" }).optional(),
+  actions: ActionSettingsSchema.default(ActionSettingsSchema.parse({})),
+});
+
 export const VigilConfigSchema = z
   .strictObject(
     {
@@ -149,6 +166,7 @@ export const VigilConfigSchema = z
       modelId: modelId.default(DEFAULT_MODEL_ID),
       /** Narrative spend ceilings beyond the defaults (shared/narrate/cost.ts): per incident, per UTC day. */
       narrativeBudgetUsd: narrativeBudgetUsd.optional(),
+      response: response.default(response.parse({})),
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected an object') },
   )

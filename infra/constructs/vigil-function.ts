@@ -31,6 +31,9 @@ const SAMPLE_INDICATORS = 'shared/enrich/data/indicators.sample.ndjson';
 
 export type TableAccess = 'RO' | 'RW';
 
+/** Template metadata key naming a function's state-machine step (see VigilFunctionProps.step). */
+export const STEP_METADATA = 'vigil:step';
+
 /** Files copied into a function's bundle, their paths relative to `from` kept under `to`. */
 export interface BundledFiles {
   /** Absolute folder the files are read from (it may lie outside the project). */
@@ -72,6 +75,11 @@ export interface VigilFunctionProps {
   readonly enrichmentData?: boolean;
   /** Further files the function reads next to its module at run time (e.g. Sigma rules). */
   readonly bundledFiles?: BundledFiles;
+  /**
+   * The state-machine step this function serves (`plan`, `guard`, `action:<id>` …), kept as template
+   * metadata: the local runtime binds the synthesized definition's Task states to local steps by it.
+   */
+  readonly step?: string;
 }
 
 /**
@@ -152,6 +160,7 @@ export class VigilFunction extends Construct {
     // support no resource-level permissions, sits alone in its own policy.
     // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
     (this.function.node.defaultChild as CfnFunction).tracingConfig = { mode: 'Active' };
+    if (props.step) (this.function.node.defaultChild as CfnFunction).addMetadata(STEP_METADATA, props.step);
     const tracing = new Policy(this, 'Tracing', {
       roles: [this.role],
       statements: [
@@ -264,7 +273,44 @@ export class VigilFunction extends Construct {
     return policy;
   }
 
-  private useKeyThrough(service: 'dynamodb' | 's3' | 'sqs', actions: readonly string[]): void {
+  /** PutItem and nothing else on one table: what makes an audit table append-only. */
+  appendTo(table: ITable, envName: string): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }),
+    );
+    this.useKeyThrough('dynamodb', ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']);
+    this.function.addEnvironment(envName, table.tableName);
+  }
+
+  /** Query and GetItem on one table (e.g. reading the audit trail), with its name in the environment. */
+  readTable(table: ITable, envName: string): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:GetItem'], resources: [table.tableArn] }),
+    );
+    this.useKeyThrough('dynamodb', ['kms:Decrypt', 'kms:DescribeKey']);
+    this.function.addEnvironment(envName, table.tableName);
+  }
+
+  /** A named policy of the given statements, so findings and acknowledgements address it alone. */
+  allow(id: string, statements: readonly PolicyStatement[]): Policy {
+    const policy = new Policy(this, id, { roles: [this.role], statements: [...statements] });
+    this.function.node.addDependency(policy);
+    return policy;
+  }
+
+  addEnvironment(name: string, value: string): void {
+    this.function.addEnvironment(name, value);
+  }
+
+  /** Uses Vigil's key through one service (Secrets Manager reads, e.g.). */
+  useKeyVia(service: 'secretsmanager', actions: readonly string[]): void {
+    this.useKeyThrough(service, actions);
+  }
+
+  private useKeyThrough(
+    service: 'dynamodb' | 's3' | 'sqs' | 'secretsmanager',
+    actions: readonly string[],
+  ): void {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: [...actions],

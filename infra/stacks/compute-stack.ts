@@ -7,6 +7,7 @@ import { Correlation } from '../constructs/correlation.ts';
 import { Ingest } from '../constructs/ingest.ts';
 import { Narration } from '../constructs/narration.ts';
 import type { QueueConsumerTiming } from '../constructs/queue-consumer.ts';
+import { Response } from '../constructs/response.ts';
 import { SigmaRules } from '../constructs/sigma-rules.ts';
 import { VigilFunction } from '../constructs/vigil-function.ts';
 import { ingestRoutes } from '../ingest-routes.ts';
@@ -31,6 +32,7 @@ export class ComputeStack extends Stack {
   readonly ingest: Ingest;
   readonly correlation: Correlation;
   readonly narration: Narration;
+  readonly response: Response;
   /** Present when `sigmaRulesDir` is configured. */
   readonly sigmaRules?: SigmaRules;
 
@@ -101,6 +103,14 @@ export class ComputeStack extends Stack {
       store: stateful.store,
       narrateQueue: stateful.narrate.queue,
       consumer: props.narrateConsumer,
+    });
+
+    this.response = new Response(this, 'Response', {
+      config,
+      key: stateful.encryption.key,
+      store: stateful.store,
+      auditTable: stateful.response.auditTable,
+      linkSecret: stateful.response.linkSecret,
     });
   }
 }

@@ -8,6 +8,7 @@ import { ExternalEventBuses } from '../constructs/external-event-buses.ts';
 import { IngestDeadLetters } from '../constructs/ingest-dead-letters.ts';
 import { NarrateQueue } from '../constructs/narrate-queue.ts';
 import type { QueueConsumerTiming } from '../constructs/queue-consumer.ts';
+import { ResponseRecords } from '../constructs/response-records.ts';
 import { SignalQueue } from '../constructs/signal-queue.ts';
 import { ingestRoutes, ingestRuleArn } from '../ingest-routes.ts';
 
@@ -31,6 +32,7 @@ export class StatefulStack extends Stack {
   readonly bulkIngest: BulkIngestStore;
   readonly signals: SignalQueue;
   readonly narrate: NarrateQueue;
+  readonly response: ResponseRecords;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -55,5 +57,6 @@ export class StatefulStack extends Stack {
       encryption: this.encryption,
       consumer: props.narrateConsumer,
     });
+    this.response = new ResponseRecords(this, 'Response', { stage: config.stage, key: this.encryption.key });
   }
 }
