@@ -11,6 +11,8 @@ import { defaultEnricher } from '../shared/enrich/index.ts';
 import { type NormalisedEvent, normalise } from '../shared/normalise/index.ts';
 import { correlateBatch } from '../shared/pipeline/correlate.ts';
 import { detectBatch } from '../shared/pipeline/detect.ts';
+import { previewResponse } from '../shared/respond/preview.ts';
+import { defaultResponseSettings, type ResponseSettings } from '../shared/respond/settings.ts';
 import { dynamoBaselineStore } from '../shared/store/dynamo-baseline-store.ts';
 import { dynamoCorrelationStore } from '../shared/store/dynamo-correlation-store.ts';
 import { createTableInput, timeToLiveInput } from '../shared/store/table-schema.ts';
@@ -29,6 +31,8 @@ export interface ReplayOptions {
   extraDetections?: readonly Detection[];
   /** Learn per-principal baselines (default on): what a deployment does. */
   baselines?: boolean;
+  /** Response settings the preview uses (defaults: every playbook asks for approval). */
+  response?: ResponseSettings;
 }
 
 export interface ReplayReport {
@@ -164,7 +168,18 @@ export async function replayEvents(
       batchSize: options.batchSize ?? 500,
       ...(baselines ? { baselines } : {}),
     });
-    const incidents = (await store.listIncidents()).map((incident) => incidentView(incident));
+    const settings = options.response ?? defaultResponseSettings();
+    const now = Date.now();
+    const incidents = (await store.listIncidents()).map((incident) => {
+      const view = incidentView(incident);
+      view.response = previewResponse(view, {
+        settings,
+        own: { namePrefixes: ['vigil-dev-', 'vigil-prod-'], trustedCidrs: options.trustedCidrs ?? [] },
+        blockIpConfigured: false,
+        now,
+      });
+      return view;
+    });
     return {
       incidents,
       stats: {

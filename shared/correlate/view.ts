@@ -2,6 +2,7 @@ import { evidenceId } from '../narrate/evidence-id.ts';
 import { buildEvidencePack, LOCAL_PACK_BUDGET } from '../narrate/evidence-pack.ts';
 import { narrate } from '../narrate/narrator.ts';
 import type { Narrative } from '../narrate/schema.ts';
+import type { ResponsePreview } from '../respond/preview.ts';
 import type { IncidentRecord } from './store.ts';
 
 export { evidenceId };
@@ -74,8 +75,8 @@ export function incidentView(
     })),
     evidence: [...evidence.values()],
     narrative,
-    // Filled by the response stage (#5).
-    response: null,
+    // The response preview needs the deployment's response settings: filled by the caller that has them.
+    response: null as ResponsePreview | null,
   };
 }
 
