@@ -132,3 +132,11 @@ export function approvalDeps() {
     now,
   };
 }
+
+/** Notify mails only: no table, no key, no secret. */
+export const notifyDeps = () => ({
+  mailer: sesMailer({ client: new SESv2Client({}) }),
+  approvers: requireEnv('APPROVER_EMAILS', 'who is told the outcome').split(','),
+  from: requireEnv('FROM_EMAIL', 'the SES identity outcome emails come from'),
+  now,
+});

@@ -6,7 +6,7 @@ import type { ResponseSummary } from '../../shared/respond/steps.ts';
 import { lazyHandler } from '../lib/lazy-handler.ts';
 import { createLogger } from '../lib/logger.ts';
 import { socHandler } from '../lib/soc-handler.ts';
-import { approvalDeps } from './aws-deps.ts';
+import { notifyDeps } from './aws-deps.ts';
 import { NotifyInputSchema } from './schemas.ts';
 
 type NotifyInput = z.output<typeof NotifyInputSchema>;
@@ -26,7 +26,7 @@ export const makeNotifyStep =
   };
 
 export const handler = lazyHandler(() =>
-  socHandler(makeNotifyStep(approvalDeps()), {
+  socHandler(makeNotifyStep(notifyDeps()), {
     logger: createLogger('respond-notify'),
     input: NotifyInputSchema,
   }),

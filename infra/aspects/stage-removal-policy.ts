@@ -11,6 +11,9 @@ const DATA_BEARING_TYPES = new Set([
   'AWS::Logs::LogGroup',
 ]);
 
+/** Metadata marking a resource that outlives the stack in every stage (the audit trail). */
+export const RETAIN_IN_EVERY_STAGE = 'vigil:retain-in-every-stage';
+
 /**
  * One removal policy per stage for every data-bearing resource. In prod nothing holding evidence
  * (events, incidents, undelivered events, logs, or the key that decrypts them) is deleted or
@@ -26,7 +29,7 @@ export class StageRemovalPolicy implements IAspect {
 
   visit(node: IConstruct): void {
     if (CfnResource.isCfnResource(node) && DATA_BEARING_TYPES.has(node.cfnResourceType)) {
-      node.applyRemovalPolicy(this.policy);
+      node.applyRemovalPolicy(node.getMetadata(RETAIN_IN_EVERY_STAGE) ? RemovalPolicy.RETAIN : this.policy);
     }
   }
 }

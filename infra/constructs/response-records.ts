@@ -1,8 +1,9 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnResource, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { RETAIN_IN_EVERY_STAGE } from '../aspects/stage-removal-policy.ts';
 import type { Stage } from '../config.ts';
 
 /**
@@ -27,6 +28,7 @@ export class ResponseRecords extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    (this.auditTable.node.defaultChild as CfnResource).addMetadata(RETAIN_IN_EVERY_STAGE, true);
     this.linkSecret = new Secret(this, 'ApprovalLinkSecret', {
       description:
         'Signs Vigil approval links (HMAC-SHA256); rotate by replacing the value, which voids open links',

@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, type Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -78,6 +78,13 @@ export class Response extends Construct {
     const { config } = props;
     const settings = config.response;
     const stack = Stack.of(this);
+    if (
+      Object.values(settings.modes).includes('approve') &&
+      (!settings.fromEmail || settings.approverEmails.length === 0)
+    )
+      Annotations.of(this).addInfo(
+        'Playbooks in approve mode need vigil.response.fromEmail and approverEmails: without them every approval request fails and nothing runs (fail closed).',
+      );
     const env = {
       [RESPONSE_ENV.settings]: JSON.stringify({
         modes: settings.modes,
@@ -188,13 +195,7 @@ export class Response extends Construct {
       'functions/respond/notify.ts',
       'notify',
       'Mails the outcome of a response execution',
-      {
-        CONSOLE_URL: settings.consoleUrl ?? 'https://console.invalid',
-        APPROVER_EMAILS: settings.approverEmails.join(','),
-        FROM_EMAIL: settings.fromEmail ?? '',
-        LINK_SECRET_ARN: props.linkSecret.secretArn,
-        SEAL_KEY_ID: props.key.keyArn,
-      },
+      { APPROVER_EMAILS: settings.approverEmails.join(','), FROM_EMAIL: settings.fromEmail ?? '' },
     );
     const mail = notify.allow('Mail', [
       new PolicyStatement({
@@ -205,17 +206,16 @@ export class Response extends Construct {
     ]);
 
     const actions = {} as Record<PlaybookId, VigilFunction>;
-    const denies = protectedDenies(config, partition);
     for (const id of PLAYBOOK_IDS) {
       const f = fn(pascal(id), 'functions/respond/action.ts', `action:${id}`, `Response action ${id}`, {
         [RESPONSE_ENV.action]: id,
       });
       f.bindTable(props.store, 'RW');
-      acknowledgeActionPolicy(
-        id,
-        f.allow('Action', actionStatements(id, config, partition, stack.region, account)),
-      );
-      f.allow('ProtectedTargets', denies);
+      const statements = actionStatements(id, config, partition, stack.region, account);
+      acknowledgeActionPolicy(id, f.allow('Action', statements));
+      // block_ip with nowhere configured to block holds no write at all: nothing to deny.
+      const writes = writeActionsOf(statements);
+      if (writes.length > 0) f.allow('ProtectedTargets', protectedDenies(config, partition, writes));
       actions[id] = f;
     }
     this.actions = actions;
@@ -474,14 +474,17 @@ function acknowledgeActionPolicy(id: PlaybookId, policy: Policy): void {
     isolate_ec2_instance: {
       '*': 'Describe calls of EC2 and Auto Scaling support no resource-level permissions; the statement holds only those reads.',
       [`arn:${p}:ec2:${r}:${a}:vpc/*`]:
-        'Creates the quarantine security group in whichever VPC holds the instance.',
+        'Creates the quarantine security group in whichever VPC holds the instance an incident names.',
       [`arn:${p}:ec2:${r}:${a}:security-group/*`]:
         'Creates and attaches the quarantine group; egress is revoked only on groups tagged vigil:quarantine.',
       [`arn:${p}:ec2:${r}:${a}:network-interface/*`]:
-        "Moves the instance's interfaces to the quarantine group.",
-      [`arn:${p}:ec2:${r}:${a}:volume/*`]: "Snapshots the instance's volumes for forensics.",
-      [`arn:${p}:ec2:${r}::snapshot/*`]: 'The snapshots the isolation creates and tags.',
-      [`arn:${p}:ec2:${r}:${a}:instance/*`]: 'Tags whichever instance an incident names as isolated.',
+        'Moves every network interface of the instance an incident names onto the quarantine group.',
+      [`arn:${p}:ec2:${r}:${a}:volume/*`]:
+        'Snapshots the volumes of whichever instance an incident names, as forensic evidence before any change.',
+      [`arn:${p}:ec2:${r}::snapshot/*`]:
+        'The forensic snapshots the isolation creates and tags with its plan and incident ids; their ids are not known in advance.',
+      [`arn:${p}:ec2:${r}:${a}:instance/*`]:
+        'Tags whichever instance an incident names as isolated (vigil:isolated), so people and rollbacks can find it.',
       [`arn:${p}:autoscaling:${r}:${a}:autoScalingGroup:*:autoScalingGroupName/*`]:
         'Detaches the instance from whichever Auto Scaling group holds it (and reattaches on rollback).',
     },
@@ -502,55 +505,65 @@ const pascal = (id: string) => id.replace(/(^|_)([a-z])/g, (_m, _u, c: string) =
  * Explicit denies every responder role carries: whatever a plan says, these never change. The guard
  * checks the same list first; this is the second lock.
  */
-export function protectedDenies(config: VigilConfig, partition: string): PolicyStatement[] {
+export function protectedDenies(
+  config: VigilConfig,
+  partition: string,
+  writeActions: readonly string[],
+): PolicyStatement[] {
   const iam = (resource: string) => `arn:${partition}:iam::*:${resource}`;
-  const principals = config.response.protectedPrincipals.flatMap((p) =>
-    p.startsWith('arn:')
-      ? [
-          p.replace(
-            /^arn:aws[a-z-]*:sts::([^:]+):assumed-role\/([^/]+).*$/,
-            `arn:${partition}:iam::$1:role/$2`,
-          ),
-        ]
-      : [iam(`user/*${p}`), iam(`role/*${p}`)],
-  );
+  const principals = config.response.protectedPrincipals.flatMap((p) => {
+    if (!p.startsWith('arn:')) return [iam(`user/*${p}`), iam(`role/*${p}`)];
+    // A session ARN names its role without the role's path: cover the role at any path.
+    const session = /^arn:aws[a-z-]*:sts::([^:]+):assumed-role\/([^/]+)/.exec(p);
+    if (session)
+      return [
+        `arn:${partition}:iam::${session[1]}:role/${session[2]}`,
+        `arn:${partition}:iam::${session[1]}:role/*/${session[2]}`,
+      ];
+    return [p];
+  });
+  const own = resourceName(config, '');
   const protectedResources = [
     iam('root'),
     iam('role/aws-reserved/*'),
     iam('role/aws-service-role/*'),
     iam('role/*AWSReservedSSO_*'),
     iam('role/OrganizationAccountAccessRole'),
-    iam(`role/${resourceName(config, '')}*`),
-    iam(`user/${resourceName(config, '')}*`),
-    `arn:${partition}:s3:::${resourceName(config, '')}*`,
+    iam('role/*/OrganizationAccountAccessRole'),
+    iam(`role/${own}*`),
+    iam(`user/${own}*`),
+    `arn:${partition}:s3:::${own}*`,
     ...principals,
   ];
+  // The denies name this action's writes only: a deny on every action would also stop the role's
+  // own use of Vigil's table, key and log group, which carry the vigil:managed tag.
+  const actions = [...writeActions];
   return [
     new PolicyStatement({
       sid: 'NeverTouchProtectedPrincipalsOrVigil',
       effect: Effect.DENY,
-      notActions: ['iam:Get*', 'iam:List*', 's3:GetBucket*', 's3:GetPublicAccessBlock'],
+      actions,
       resources: protectedResources,
     }),
-    new PolicyStatement({
-      sid: 'NeverTouchTaggedResources',
-      effect: Effect.DENY,
-      notActions: ['iam:Get*', 'iam:List*', 'ec2:Describe*', 's3:GetBucket*', 'autoscaling:Describe*'],
-      resources: ['*'],
-      conditions: { Null: { 'aws:ResourceTag/vigil:managed': 'false' } },
-    }),
-    ...config.response.protectedTagKeys.map(
+    ...['vigil:managed', ...config.response.protectedTagKeys].map(
       (key, i) =>
         new PolicyStatement({
-          sid: `NeverTouchProtectedTag${i}`,
+          sid: `NeverTouchTaggedTargets${i}`,
           effect: Effect.DENY,
-          notActions: ['iam:Get*', 'iam:List*', 'ec2:Describe*', 's3:GetBucket*', 'autoscaling:Describe*'],
+          actions,
           resources: ['*'],
           conditions: { Null: { [`aws:ResourceTag/${key}`]: 'false' } },
         }),
     ),
   ];
 }
+
+/** The mutating actions among a role's statements: everything but Get, List and Describe calls. */
+export const writeActionsOf = (statements: readonly PolicyStatement[]): string[] => [
+  ...new Set(
+    statements.flatMap((st) => st.actions).filter((a) => !/^[a-z0-9-]+:(Get|List|Describe)/.test(a)),
+  ),
+];
 
 /** What each action may call, on which resources. Reads without resource-level support are on `*`. */
 export function actionStatements(

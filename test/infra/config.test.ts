@@ -4,6 +4,7 @@ import { scoringPolicyFromEnv } from '../../functions/lib/scoring-config.ts';
 import { LOG_RETENTION_DAYS, PROJECT_ROOT, parseVigilConfig, VigilConfigError } from '../../infra/config.ts';
 import { DEFAULT_POLICY } from '../../shared/correlate/policy.ts';
 import { DEFAULT_MODEL_ID } from '../../shared/narrate/converse.ts';
+import { PLAYBOOK_IDS } from '../../shared/narrate/playbooks.ts';
 
 function problemsOf(raw: unknown): readonly string[] {
   try {
@@ -25,7 +26,35 @@ describe('parseVigilConfig', () => {
       orgAccounts: [],
       trustedCidrs: [],
       modelId: DEFAULT_MODEL_ID,
+      response: {
+        // A new install asks a person before every playbook: never auto.
+        modes: Object.fromEntries(PLAYBOOK_IDS.map((id) => [id, 'approve'])),
+        protectedPrincipals: [],
+        protectedTagKeys: ['vigil:protected'],
+        budgets: { perIncident: 5, perHour: 20 },
+        approvers: { standard: 1, destructive: 2 },
+        approvalTimeoutSeconds: 86_400,
+        approverEmails: [],
+        actions: {
+          wafIpSets: [],
+          networkAclIds: [],
+          networkAclRuleRange: [1, 90],
+          quarantineSecurityGroupName: 'vigil-quarantine',
+        },
+      },
     });
+  });
+
+  it('refuses response settings that are not what they seem', () => {
+    expect(problemsOf({ response: { modes: { block_ip: 'yolo' } } })[0]).toMatch(
+      /^vigil\.response\.modes\.block_ip/,
+    );
+    expect(problemsOf({ response: { consoleUrl: 'http://console.example.org' } })[0]).toMatch(
+      /^vigil\.response\.consoleUrl/,
+    );
+    expect(problemsOf({ response: { budgets: { perIncident: 0 } } })[0]).toMatch(
+      /^vigil\.response\.budgets\.perIncident/,
+    );
   });
 
   it('accepts a priced model or inference-profile id, and refuses one it cannot budget or parse', () => {
