@@ -16,9 +16,9 @@ import { APPROVAL_REJECTED } from '../../shared/respond/task-tokens.ts';
 import { aesTokenSealer } from '../../shared/respond/token-sealer.ts';
 import { dynamoAuditLog } from '../../shared/store/dynamo-audit-log.ts';
 import { dynamoApprovalStore } from '../../shared/store/dynamo-response-store.ts';
+import { planFor, recordingMailer, recordingTasks } from '../support/approval-fakes.ts';
 import { createTestAuditTable, type TestAuditTable } from '../support/audit-table.ts';
 import { createTestTable, type TestTable } from '../support/dynamo.ts';
-import { planFor, recordingMailer, recordingTasks } from '../support/approval-fakes.ts';
 
 const START = Date.parse('2026-11-23T10:00:00Z');
 const CONSOLE_URL = 'http://127.0.0.1:8787';

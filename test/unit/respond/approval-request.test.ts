@@ -4,7 +4,12 @@ import { approvalLinkIn } from '../../../local/outbox-mailer.ts';
 import { approvalIdFor, verifyLink } from '../../../shared/respond/approval-link.ts';
 import { type RequestApprovalDeps, requestApproval } from '../../../shared/respond/request-approval.ts';
 import { aesTokenSealer } from '../../../shared/respond/token-sealer.ts';
-import { memoryApprovalStore, memoryAuditLog, planFor, recordingMailer } from '../../support/approval-fakes.ts';
+import {
+  memoryApprovalStore,
+  memoryAuditLog,
+  planFor,
+  recordingMailer,
+} from '../../support/approval-fakes.ts';
 
 const now = Date.parse('2026-11-23T10:00:00Z');
 const token = `AQCEAAAAKgAAAAMAAAAA${'t0k3n'.repeat(80)}`;
