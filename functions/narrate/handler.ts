@@ -17,6 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { z } from 'zod';
 import { describeError, isVigilError } from '../../shared/errors.ts';
@@ -27,6 +28,7 @@ import { type NarrateIncidentDeps, narrateIncident } from '../../shared/narrate/
 import { decodeNarrateMessage } from '../../shared/pipeline/narrate-request.ts';
 import { dynamoCorrelationStore } from '../../shared/store/dynamo-correlation-store.ts';
 import { dynamoDaySpendStore } from '../../shared/store/dynamo-day-spend-store.ts';
+import { type ResponseStarter, sfnResponseStarter } from '../../shared/store/sfn-response-starter.ts';
 import { documentClient } from '../lib/aws-clients.ts';
 import { requireEnv } from '../lib/env.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -48,6 +50,8 @@ type NarrateQueueEvent = z.infer<typeof NarrateQueueEventSchema>;
 
 export interface NarrateHandlerDeps extends Omit<NarrateIncidentDeps, 'model'> {
   logger: Logger;
+  /** Starts the response to an incident whose narrative recommends playbooks (absent: no response stage). */
+  responses?: ResponseStarter;
   model: NarrativeModel;
   config: InvestigateConfig;
 }
@@ -78,6 +82,11 @@ export function makeHandler(deps: NarrateHandlerDeps) {
         const outcome = await narrateIncident(incidentId, deps, deps.config);
         counts[outcome.status]++;
         if (outcome.status === 'missing') logger.warn('incident not found, request dropped', { incidentId });
+        // On `unchanged` too: a redelivery after a failed start must still start it (the name makes it once).
+        if (outcome.status !== 'missing' && deps.responses) {
+          const started = await deps.responses.start(incidentId, outcome.narrative.playbooks);
+          if (started === 'started') logger.info('response started', { incidentId });
+        }
         if (outcome.status === 'narrated') {
           const { audit, generated_by, fallback_reason, fallback_detail } = outcome.narrative;
           if (fallback_reason) counts.fallback++;
@@ -118,8 +127,11 @@ const logger = createLogger('narrate');
 const settings = narrateConfigFromEnv();
 const region = requireEnv('AWS_REGION', 'the Region the function runs in (Lambda sets it)');
 
+const responseStateMachine = process.env.RESPONSE_STATE_MACHINE_ARN;
+
 export const handler = makeHandler({
   logger,
+  ...(responseStateMachine ? { responses: sfnResponseStarter(new SFNClient({}), responseStateMachine) } : {}),
   store: dynamoCorrelationStore({ client: dynamo, tableName }),
   model: bedrockNarrativeModel({ region }),
   config: { ...DEFAULT_INVESTIGATE_CONFIG, modelId: settings.model.id, budget: settings.budget },

@@ -1,4 +1,5 @@
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { VigilConfig } from '../config.ts';
@@ -112,6 +113,17 @@ export class ComputeStack extends Stack {
       auditTable: stateful.response.auditTable,
       linkSecret: stateful.response.linkSecret,
     });
+    // A narrative that recommends playbooks starts the response (the execution name makes it once).
+    this.narration.narrate.addEnvironment(
+      'RESPONSE_STATE_MACHINE_ARN',
+      this.response.stateMachine.stateMachineArn,
+    );
+    this.narration.narrate.allow('StartResponse', [
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [this.response.stateMachine.stateMachineArn],
+      }),
+    ]);
   }
 }
 

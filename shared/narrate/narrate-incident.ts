@@ -10,7 +10,8 @@ import {
 /** What happened to one narrate request. */
 export type NarrateOutcome =
   | { status: 'missing' }
-  | { status: 'unchanged' }
+  /** The stored narrative still describes the incident; it is returned for the steps that follow (response). */
+  | { status: 'unchanged'; narrative: StoredNarrative }
   | {
       status: 'narrated';
       /** Why it was (re)written: `first narrative`, or the material changes since the last one. */
@@ -48,7 +49,7 @@ export async function narrateIncident(
   if (!incident) return { status: 'missing' };
   const stored = incident.narrative;
   const reasons = stored ? materialChanges(stored.narrativeBasis, incident) : ['first narrative'];
-  if (reasons.length === 0) return { status: 'unchanged' };
+  if (stored && reasons.length === 0) return { status: 'unchanged', narrative: stored.narrative };
 
   // The basis is taken before the call: what the narrative was written from, not what came after.
   const basis = narrativeBasis(incident);

@@ -37,6 +37,8 @@ vi.stubEnv('TABLE_NAME', 'vigil-narrate-test');
 vi.stubEnv('AWS_REGION', 'us-east-1');
 const { makeHandler } = await import('../../functions/narrate/handler.ts');
 
+import type { NarrateHandlerDeps } from '../../functions/narrate/handler.ts';
+
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const MISSING = 'inc-0000000000000000';
 
@@ -109,9 +111,15 @@ describe('narrate handler on DynamoDB Local', () => {
     return dynamoDaySpendStore({ client: table.client, tableName: table.tableName });
   };
 
-  const handlerFor = (store: CorrelationStore, model: NarrativeModel, clock = NOW) => {
+  const handlerFor = (
+    store: CorrelationStore,
+    model: NarrativeModel,
+    clock = NOW,
+    responses?: NarrateHandlerDeps['responses'],
+  ) => {
     let t = clock;
     return makeHandler({
+      ...(responses ? { responses } : {}),
       logger: createLogger('narrate'),
       store,
       model,
@@ -201,6 +209,28 @@ describe('narrate handler on DynamoDB Local', () => {
       unchanged: 1,
       narrated: 0,
     });
+  });
+
+  it('starts the response with the recommendations of the narrative, again on redelivery (Step Functions keeps it to one)', async () => {
+    const { store, id, incident } = await correlated();
+    const { model } = answeringModel(() => incident);
+    const starts: { incidentId: string; playbooks: string[] }[] = [];
+    const responses = {
+      async start(incidentId: string, playbooks: readonly { id: string }[]) {
+        starts.push({ incidentId, playbooks: playbooks.map((p) => p.id) });
+        return 'started' as const;
+      },
+    };
+    const handler = handlerFor(store, model, NOW, responses);
+    await invoke(handler, request(id));
+    await invoke(handler, request(id));
+    const stored = await store.getNarrative(id);
+    const recommended = stored!.narrative.playbooks.map((p) => p.id);
+    expect(recommended.length).toBeGreaterThan(0);
+    expect(starts).toEqual([
+      { incidentId: id, playbooks: recommended },
+      { incidentId: id, playbooks: recommended },
+    ]);
   });
 
   it('rewrites the narrative when the incident changed materially, adding to its spend', async () => {
