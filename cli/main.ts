@@ -11,6 +11,7 @@ const USAGE = `usage: vigil <command> [options]
 
 commands:
   demo                 run the local SOC on a built-in attack story (no AWS account needed)
+                       [--exit-after-replay] [--data-dir DIR] [--port N]
   normalise FILE       NDJSON events → one OCSF event (or {"line","error"}) per input line
   detect FILE          NDJSON events → normalise + detect, one result line per input line
   replay FILE…         the whole pipeline (normalise, detect, correlate on a local DynamoDB)
@@ -118,9 +119,17 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo': {
         const { values } = parseArgs({
           args: rest,
-          options: { 'exit-after-replay': { type: 'boolean', default: false } },
+          options: {
+            'exit-after-replay': { type: 'boolean', default: false },
+            'data-dir': { type: 'string' },
+            port: { type: 'string' },
+          },
         });
-        return await demoCommand({ exitAfterReplay: values['exit-after-replay'] ?? false });
+        return await demoCommand({
+          exitAfterReplay: values['exit-after-replay'] ?? false,
+          ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+          ...(values.port !== undefined ? { port: positiveInt('port', values.port, 8787) } : {}),
+        });
       }
       case undefined:
       case 'help':

@@ -15,8 +15,12 @@ import type { TaskTokens } from '../shared/respond/task-tokens.ts';
 import type { TokenSealer } from '../shared/respond/token-sealer.ts';
 import { type Authenticator, isDevAuthenticator } from './auth.ts';
 import { isCrossOrigin } from './csrf.ts';
+import type { ConsoleData } from './data.ts';
 import type { ConsoleEnv } from './env.ts';
 import { approvalRoutes } from './routes/approvals.ts';
+import { healthRoutes } from './routes/health.ts';
+import { incidentRoutes } from './routes/incidents.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { signinRoutes } from './routes/signin.ts';
 import { messagePage } from './views/layout.ts';
 
@@ -34,6 +38,8 @@ export interface ConsoleDeps {
     /** The secret approval links are signed with (the one requestApproval used). */
     linkSecret: Uint8Array;
   };
+  /** Incidents, verdicts, suppressions, metrics and health; without it the console serves approvals only. */
+  data?: ConsoleData;
   now?: () => number;
   /** Told about failures that became a 500 page; gets the error and the route pattern, never the URL. */
   onError?: (error: unknown, route: string) => void;
@@ -95,7 +101,25 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
     auth: deps.auth,
     now,
   });
-  app.get('/', (c) => c.redirect('/approvals', 303));
+  if (deps.data) {
+    const data = deps.data;
+    // Everything but the approval page itself (whose GET shows a sign-in link) names people, keys
+    // and addresses: signed-in analysts only.
+    for (const path of ['/metrics', '/health', '/health.json'])
+      app.use(path, async (c, next) => {
+        if (!c.get('analyst')) return c.redirect(deps.auth.signInUrl(c.req.path), 303);
+        return next();
+      });
+    incidentRoutes(app, {
+      data,
+      csrfSecret: deps.secret,
+      now,
+      signInUrl: (next) => deps.auth.signInUrl(next),
+    });
+    metricsRoutes(app, { data, now });
+    healthRoutes(app, { data, now });
+  }
+  app.get('/', (c) => c.redirect(deps.data ? '/incidents' : '/approvals', 303));
 
   app.notFound((c) =>
     c.html(messagePage('Not found', 'There is no such page.', c.get('analyst')).value, 404),

@@ -122,6 +122,15 @@ const response = ResponseSettingsSchema.extend({
   fromEmail: z.email({ error: 'expected the SES-verified address approval emails come from' }).optional(),
   consoleUrl: z.url({ protocol: /^https$/, error: "expected the console's https URL" }).optional(),
   actions: ActionSettingsSchema.default(ActionSettingsSchema.parse({})),
+}).superRefine((r, ctx) => {
+  // A plan that needs more approvers than are mailed could never be approved.
+  const needed = Math.max(r.approvers.standard, r.approvers.destructive);
+  if (r.approverEmails.length > 0 && r.approverEmails.length < needed)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approverEmails'],
+      message: `expected at least ${needed} approver addresses (approvers.destructive is ${r.approvers.destructive})`,
+    });
 });
 
 export const VigilConfigSchema = z

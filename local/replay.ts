@@ -97,6 +97,8 @@ export interface PipelineDeps {
   policy: ScoringPolicy;
   batchSize: number;
   baselines?: BaselineStageRunner;
+  /** Told after each batch: events done so far, of how many, and signals so far (progress displays). */
+  onBatch?: (done: number, total: number, signals: number) => void;
 }
 
 /**
@@ -126,6 +128,7 @@ export async function runPipeline(
     signals += found.length;
     writes += (await correlateBatch(found, { store: deps.store, policy: deps.policy, now: () => clock }))
       .writes;
+    deps.onBatch?.(Math.min(i + deps.batchSize, events.length), events.length, signals);
   }
   // Baseline profile writes count too: they are DynamoDB writes the pipeline makes for these events.
   return { signals, writes: writes + (deps.baselines?.writes ?? 0) };

@@ -53,6 +53,8 @@ export interface LocalResponseOptions {
   sealKey: Uint8Array;
   /** The `vigil` CDK context the state machine is synthesized with (e.g. `{ response: {...} }`). */
   config?: Record<string, unknown>;
+  /** An already synthesized compute template (skips synthesizing `config`). */
+  template?: Parameters<typeof loadStateMachine>[0];
   /** SDK clients for real applies (tests mock them at the AWS boundary); absent: dry-run only. */
   clients?: ResponseClients;
   approvers?: string[];
@@ -73,7 +75,7 @@ export function synthesizeComputeTemplate(config: Record<string, unknown> = {}) 
 const bind = <T>(step: (input: T) => Promise<unknown>): LocalStep => step as unknown as LocalStep;
 
 export function localResponseRuntime(options: LocalResponseOptions) {
-  const machine = loadStateMachine(synthesizeComputeTemplate(options.config));
+  const machine = loadStateMachine(options.template ?? synthesizeComputeTemplate(options.config));
   const envOf = (step: string) => machine.environment.get(step) ?? {};
   const settings = responseSettingsFromEnv(envOf('guard'));
   const actionSettings = actionSettingsFromEnv(envOf('guard'));

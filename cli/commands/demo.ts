@@ -1,60 +1,93 @@
-import { replayEvents } from '../../local/replay.ts';
+import { JAVA_REQUIRED } from '../../local/dynamodb-local.ts';
+import { type Progress, startLocalSoc } from '../../local/soc.ts';
 import { attackStory } from '../../local/story/attack-story.ts';
-import { defaultEnricher } from '../../shared/enrich/index.ts';
-import { type NormalisedEvent, normalise } from '../../shared/normalise/index.ts';
 
 export interface DemoOptions {
   exitAfterReplay: boolean;
+  dataDir?: string;
+  port?: number;
 }
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-/**
- * `vigil demo`: the built-in attack story through the whole local pipeline — normalisation,
- * detections, Sigma, baselines, correlation on DynamoDB Local — ending with the incident it opens.
- * Response playbooks with approvals and the console arrive with issues #5–#6, and the demo says so.
- */
-export async function demoCommand(_opts: DemoOptions): Promise<number> {
-  const stories = attackStory();
-  const enrich = defaultEnricher();
-  const events: NormalisedEvent[] = [];
-  let failed = 0;
-  for (const e of stories) {
-    for (const r of normalise(e, { enrich, receivedAt: Date.now() })) {
-      if (r.ok) events.push(r.event);
-      else failed++;
-    }
-  }
-  out(
-    `Vigil demo: a CI user's access key leaks; ${stories.length} EventBridge events (attack, ordinary work, a GuardDuty finding).`,
-  );
-  out(`Normalised to OCSF: ${events.length} events, ${failed} failed.`);
+const STAGE: Record<Progress['stage'], string> = {
+  routing: 'routing events (synthesized EventBridge rules)',
+  pipeline: 'normalise → detect → correlate (DynamoDB Local)',
+  response: 'response plan → guard → approval request',
+};
 
-  let report: Awaited<ReturnType<typeof replayEvents>>;
+/** One line per stage, redrawn in place on a terminal and printed once per stage otherwise. */
+function progressPrinter() {
+  const tty = process.stdout.isTTY;
+  let last = '';
+  return (p: Progress) => {
+    const width = 24;
+    const filled = p.total ? Math.round((p.done / p.total) * width) : width;
+    const line = `  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${STAGE[p.stage]} ${p.done}/${p.total}${p.signals !== undefined ? ` · ${p.signals} signals` : ''}`;
+    if (tty) {
+      process.stdout.write(`\r${line}${p.done === p.total ? '\n' : ''}`);
+    } else if (p.done === p.total && line !== last) out(line);
+    last = line;
+  };
+}
+
+/**
+ * `vigil demo`: the built-in attack story through the whole local SOC — routed by the synthesized
+ * EventBridge rules, detected, correlated, narrated, a response planned and its approval mailed to
+ * the local outbox — then the console, until Ctrl-C (or at once with --exit-after-replay).
+ */
+export async function demoCommand(opts: DemoOptions): Promise<number> {
+  const story = attackStory();
+  out(
+    `Vigil demo: a CI user's access key leaks. ${story.length} EventBridge events — the intrusion, ordinary work by other people, a GuardDuty finding.`,
+  );
+  let soc: Awaited<ReturnType<typeof startLocalSoc>>;
   try {
-    report = await replayEvents(events, { lines: stories.length, rejected: failed }, { batchSize: 25 });
+    soc = await startLocalSoc(story, {
+      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      onProgress: progressPrinter(),
+    });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    out(`Could not run the pipeline on DynamoDB Local: ${why}`);
+    out(`The local SOC could not start: ${why}`);
+    if (/java|ENOENT/i.test(why)) out(JAVA_REQUIRED);
     return 1;
   }
-  out(`Detected ${report.stats.signals} signals; ${report.incidents.length} incident(s) opened.`);
-  for (const i of report.incidents) {
+  const s = soc.stats;
+  out(
+    `${s.routed} of ${s.events} events matched an ingest rule (${s.unrouted} matched none); ${s.normalised} normalised, ${s.rejected} quarantined; ${s.signals} signals; ${soc.incidents.length} incident(s).`,
+  );
+  for (const i of soc.incidents) {
     out();
     out(`[${i.severity.toUpperCase()}] ${i.title}`);
-    out(
-      `  risk ${i.risk} · ${i.signals.length} signals · first event ${i.first_event_at} · opened ${i.opened_at} (MTTD ${i.mttd_seconds} s)`,
-    );
-    for (const s of i.signals)
-      out(`  ${s.time.slice(11, 19)}  ${s.severity.padEnd(8)} ${s.title}  [${s.attack.join(', ')}]`);
-    const n = i.narrative;
-    out();
-    out(`  Narrative (${n.generated_by}, ${n.claims.length} claims, each citing its evidence):`);
-    out(`  ${n.summary}`);
-    for (const p of n.playbooks) out(`  → recommended: ${p.id} on ${p.target.id}`);
+    out(`  risk ${i.risk} · ${i.signals.length} signals · MTTD ${i.mttd_seconds} s · ${i.id}`);
+    out(`  ${i.narrative.summary}`);
+    const r = i.response;
+    if (r) {
+      out(
+        `  Response (${r.mode}, ${r.approvals_required} approver(s); local mode: every action is a dry-run):`,
+      );
+      for (const a of r.actions)
+        out(`    → ${a.action} on ${a.target}${a.destructive ? ' (destructive)' : ''}`);
+      for (const b of r.blocked) out(`    ✗ ${b.action} on ${b.target}: ${b.reasons.join('; ')}`);
+    }
   }
   out();
-  out('Not built yet: response playbooks with approval links (#5), the console (#6).');
-  out('Full incident JSON: npx vigil replay --story --json');
+  out(`Console:        ${soc.consoleUrl}`);
+  out(`Sign-in code:   ${soc.signInCode}   (any email address; this code is valid for this run only)`);
+  out(`Approval link:  ${soc.approvalLink ?? '(none: no incident recommends an action)'}`);
+  out(`Approval email: ${soc.outboxDir}`);
+  if (opts.exitAfterReplay) {
+    await soc.stop();
+    return 0;
+  }
+  out();
+  out('Serving the console until Ctrl-C.');
+  await new Promise<void>((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+  await soc.stop();
   return 0;
 }

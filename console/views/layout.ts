@@ -34,7 +34,7 @@ export function page({ title, analyst, body }: PageOptions): Html {
 <style>${new Html(STYLE)}</style>
 </head>
 <body>
-<header><strong>Vigil</strong><a href="/approvals">Approvals</a>${
+<header><strong>Vigil</strong><nav><a href="/incidents">Incidents</a> <a href="/approvals">Approvals</a> <a href="/metrics">Metrics</a> <a href="/health">Health</a></nav>${
     analyst ? h`<span class="who">${analyst.name} (${analyst.id})</span>` : ''
   }</header>
 <main>

@@ -70,6 +70,8 @@ export function incidentView(
       tactic: s.tactic,
       origin: s.origin,
       time: iso(s.time),
+      // What the signal named: suppressions and their backtest match on these.
+      entities: s.entities,
       evidence: [evidenceId(s.event_uid)],
       ...(s.attribution ? { attribution: s.attribution } : {}),
     })),
