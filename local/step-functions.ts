@@ -208,7 +208,10 @@ export function startExecution(
   const sm = new StateMachine(machine.definition as never, { validationOptions: { checkArn: false } });
   const execution = sm.run(input, {
     overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
-    context: { Task: { Token: token } } as never,
+    context: {
+      Task: { Token: token },
+      Execution: { Name: `local-${randomBytes(9).toString('hex')}` },
+    } as never,
   });
   const result = execution.result.finally(() => bindings.tokens.forget(token));
   return { result, waitingForApproval };

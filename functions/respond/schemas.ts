@@ -82,6 +82,7 @@ export const RecordInputSchema = z.object({
   plan: PlanSchema,
   results: z.array(ActionResultSchema).optional(),
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  execution: z.string().max(80).optional(),
 });
 
 export const NotifyInputSchema = z.object({

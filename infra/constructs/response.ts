@@ -278,7 +278,12 @@ export class Response extends Construct {
       invoke(
         name,
         record,
-        TaskInput.fromObject({ conclusion, plan: JsonPath.objectAt('$.plan'), ...extra }),
+        TaskInput.fromObject({
+          conclusion,
+          plan: JsonPath.objectAt('$.plan'),
+          execution: JsonPath.stringAt('$$.Execution.Name'),
+          ...extra,
+        }),
         '$.summary',
       ).next(notifyTask);
 

@@ -128,6 +128,7 @@ export async function decide(input: DecideInput, deps: DecideDeps): Promise<Deci
         incident_id: request.incident_id,
         plan_id: request.plan_id,
         event: 'approved',
+        ref: request.id,
         actor: who,
         at: now,
         details: { approval_id: request.id, approved_by: approvedBy, ...task.details },
@@ -142,6 +143,7 @@ export async function decide(input: DecideInput, deps: DecideDeps): Promise<Deci
         incident_id: request.incident_id,
         plan_id: request.plan_id,
         event: 'rejected',
+        ref: request.id,
         actor: who,
         at: now,
         details: { approval_id: request.id, reason, ...task.details },
@@ -158,6 +160,7 @@ function recordApproval(request: ApprovalRequest, who: string, now: number, deps
     incident_id: request.incident_id,
     plan_id: request.plan_id,
     event: 'approval_recorded',
+    ref: request.id,
     actor: who,
     at: now,
     details: {

@@ -112,12 +112,18 @@ export interface AuditEntry {
   details: Record<string, unknown>;
   /** The narrative model behind the recommendation, if any. */
   model_id?: string;
+  /**
+   * Which occurrence this is, when the same event can really happen again for the same plan: the
+   * approval id for approval events (a second approval round), the execution name for outcomes (a
+   * re-run). Part of the entry's identity, so a retry is still written once.
+   */
+  ref?: string;
 }
 
 export interface AuditLog {
   /**
-   * Append-only and idempotent: an entry's identity is (plan_id, event, action_key, actor); writing
-   * it again (a retried state) is a no-op, never an overwrite.
+   * Append-only and idempotent: an entry's identity is (plan_id, event, action_key, actor, ref);
+   * writing it again (a retried state) is a no-op, never an overwrite.
    */
   append(entry: AuditEntry): Promise<void>;
   /** Entries of one incident in time order. */

@@ -120,6 +120,7 @@ export async function requestApproval(
       plan_id: stored.plan_id,
       event: 'approval_requested',
       actor: 'vigil',
+      ref: id,
       at: now,
       details: {
         approval_id: id,

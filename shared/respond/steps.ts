@@ -218,6 +218,8 @@ export interface RecordInput {
   results?: ActionResult[];
   /** Step Functions error name/cause when the approval task ended without approval. */
   error?: { Error?: string; Cause?: string };
+  /** The execution's name: a re-run of the same plan is audited as its own occurrence. */
+  execution?: string;
 }
 
 export interface ResponseSummary {
@@ -251,6 +253,7 @@ export async function recordStep(
       actor: 'vigil',
       at,
       action_key: r.key,
+      ...(input.execution ? { ref: input.execution } : {}),
       details: {
         action: r.action,
         target: r.target,
@@ -267,6 +270,7 @@ export async function recordStep(
         actor: 'vigil',
         at,
         action_key: r.key,
+        ...(input.execution ? { ref: input.execution } : {}),
         details: { action: r.action, target: r.target },
       });
   }
@@ -277,6 +281,7 @@ export async function recordStep(
       event: input.conclusion,
       actor: 'vigil',
       at,
+      ...(input.execution ? { ref: input.execution } : {}),
       details: {
         note:
           input.conclusion === 'timed_out'

@@ -37,14 +37,17 @@ const incidentPk = (incidentId: string) => `INCIDENT#${incidentId}`;
 const escapePart = (value: string) => value.replaceAll('%', '%25').replaceAll('#', '%23');
 
 /** The entry's identity as a sort key; plan ids are written as they are (see the header). */
-export function auditSortKey(entry: Pick<AuditEntry, 'plan_id' | 'event' | 'action_key' | 'actor'>): string {
+export function auditSortKey(
+  entry: Pick<AuditEntry, 'plan_id' | 'event' | 'action_key' | 'actor' | 'ref'>,
+): string {
   const action =
     entry.action_key === undefined
       ? NO_ACTION
       : entry.action_key === NO_ACTION
         ? '%2D'
         : escapePart(entry.action_key);
-  return `${entry.plan_id}#${entry.event}#${action}#${escapePart(entry.actor)}`;
+  const base = `${entry.plan_id}#${entry.event}#${action}#${escapePart(entry.actor)}`;
+  return entry.ref === undefined ? base : `${base}#${escapePart(entry.ref)}`;
 }
 
 const isConditionFailure = (e: unknown): boolean =>
@@ -76,6 +79,7 @@ const EntrySchema = z.object({
   action_key: z.string().optional(),
   details: z.record(z.string(), z.unknown()),
   model_id: z.string().optional(),
+  ref: z.string().optional(),
 });
 
 function toEntry(item: Item): AuditEntry {
@@ -84,8 +88,9 @@ function toEntry(item: Item): AuditEntry {
     const fields = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
     throw new ValidationError(`stored audit entry is malformed: ${fields}`, SOURCE);
   }
-  const { event, action_key, model_id, ...rest } = parsed.data;
+  const { event, action_key, model_id, ref, ...rest } = parsed.data;
   const entry: AuditEntry = { ...rest, event: event as AuditEvent };
+  if (ref !== undefined) entry.ref = ref;
   if (action_key !== undefined) entry.action_key = action_key;
   if (model_id !== undefined) entry.model_id = model_id;
   return entry;

@@ -53,7 +53,7 @@ const CASES: readonly Case[] = [
       response: {
         approvalTimeoutSeconds: 3600,
         fromEmail: 'soc@example.com',
-        approverEmails: ['lead@example.com'],
+        approverEmails: ['lead@example.com', 'deputy@example.com'],
         protectedPrincipals: [
           'break-glass',
           'arn:aws:iam::123456789012:role/IncidentCommander',

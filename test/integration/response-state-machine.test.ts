@@ -354,6 +354,18 @@ describe('response state machine, run locally from the synthesized definition', 
       ['quarantine_iam_user', 'applied', true],
       ['block_ip', 'already_converged', true],
     ]);
+    // Both approval rounds and both runs' outcomes are in the audit trail, each as its own entry.
+    const trail = await w.auditOf();
+    expect(trail.filter((e) => e.event === 'approval_recorded')).toHaveLength(4);
+    expect(trail.filter((e) => e.event === 'approved')).toHaveLength(2);
+    expect(
+      trail.filter(
+        (e) => e.event === 'already_converged' && e.action_key?.startsWith('deactivate_access_key'),
+      ),
+    ).toHaveLength(1);
+    expect(
+      trail.filter((e) => e.event === 'verified' && e.action_key?.startsWith('quarantine_iam_user')),
+    ).toHaveLength(1);
     // Each effect happened exactly once across both runs; the re-run only finished the quarantine.
     expect(w.account.effects).toEqual([
       'UpdateAccessKey',

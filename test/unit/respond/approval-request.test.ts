@@ -79,6 +79,7 @@ describe('requestApproval', () => {
         event: 'approval_requested',
         actor: 'vigil',
         at: now,
+        ref: out.approvalId,
         details: {
           approval_id: out.approvalId,
           required: 2,
