@@ -138,7 +138,9 @@ export const handler = makeHandler({
   now: () => Date.now(),
   // Letters and digits: the spotlight delimiters must not be guessable by whoever wrote the evidence.
   nonce: () => randomBytes(12).toString('base64url').replace(/[-_]/g, 'x'),
-  // No protected-resource inventory exists before the response stage (#5): nothing is protected yet.
+  // Protection is decided (and shown, with its reason) by the response guard, which reads the
+  // target's tags and the deployment's protected principals; a narrative that left protected
+  // targets out would hide why nothing is done about them.
   isProtected: () => false,
   // Per-incident spend is summed on the narrative item; the day's, account-wide, on its own counter.
   daySpend: dynamoDaySpendStore({ client: dynamo, tableName }),
