@@ -48,7 +48,14 @@ export async function planStep(
     actor: 'vigil',
     at: plan.created_at,
     details: {
-      actions: plan.actions.map((a) => ({ action: a.action, target: a.target.id })),
+      // Each action with the evidence the recommendation cited: why Vigil proposed it.
+      actions: plan.actions.map((a) => ({
+        action: a.action,
+        target: a.target.id,
+        evidence:
+          incident?.narrative?.playbooks.find((p) => p.id === a.action && p.target.id === a.target.id)
+            ?.evidence ?? [],
+      })),
       ...(incident ? {} : { note: 'incident not found' }),
     },
     ...(incident?.narrative?.model_id ? { model_id: incident.narrative.model_id } : {}),

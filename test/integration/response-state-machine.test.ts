@@ -221,6 +221,15 @@ describe('response state machine, run locally from the synthesized definition', 
         'verified block_ip',
       ]),
     );
+    // The plan is audited with the evidence each recommendation cited.
+    const planned = (await w.auditOf()).find((e) => e.event === 'planned')!;
+    const plannedActions = planned.details.actions as { action: string; evidence: string[] }[];
+    expect(plannedActions.map((a) => a.action)).toEqual([
+      'deactivate_access_key',
+      'quarantine_iam_user',
+      'block_ip',
+    ]);
+    for (const a of plannedActions) expect(a.evidence.length).toBeGreaterThan(0);
     const approvers = (await w.auditOf()).filter((e) => e.event === 'approval_recorded').map((e) => e.actor);
     expect(approvers.sort()).toEqual(['alice@example.org', 'bob@example.org']);
     // Undo records were written before the changes and hold the state before them.
