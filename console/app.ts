@@ -5,7 +5,9 @@
  * everything they interpolate. No page runs JavaScript.
  *
  * Every response carries a strict CSP (no scripts, no framing, forms post only here), `nosniff`,
- * `no-referrer` (approval links are credentials and must not leak through Referer) and `no-store`.
+ * `same-origin` referrers (approval links are credentials and must not leak to another site through
+ * Referer; `no-referrer` would make browsers send `Origin: null` on the console's own form posts,
+ * which the cross-origin check must refuse) and `no-store`.
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -49,7 +51,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy':
     "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 };
 

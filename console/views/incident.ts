@@ -217,14 +217,39 @@ ${i.signals.map((s) => {
 })}</tbody></table>`;
 }
 
-function responseSection(i: IncidentView): Html {
+/** Where the response stands, from the audit trail (the preview alone says nothing about what ran). */
+export function responseStatus(audit: readonly AuditEntry[]): string | undefined {
+  const last = (events: string[]) => [...audit].reverse().find((e) => events.includes(e.event));
+  const ended = last(['timed_out', 'rejected']);
+  if (ended) return ended.event === 'timed_out' ? 'approval expired: nothing ran' : 'rejected: nothing ran';
+  // Outcomes of an execution carry its name (`ref`); the guard's refusals at planning time do not.
+  const ran = audit.filter(
+    (e) =>
+      ['applied', 'already_converged', 'dry_run', 'failed', 'blocked'].includes(e.event) &&
+      e.action_key !== undefined &&
+      e.ref !== undefined,
+  );
+  if (ran.length > 0) {
+    const counts = new Map<string, number>();
+    for (const e of ran) counts.set(e.event, (counts.get(e.event) ?? 0) + 1);
+    return `ran: ${[...counts].map(([event, n]) => `${n} ${event.replace('_', ' ')}`).join(', ')}`;
+  }
+  if (last(['approved'])) return 'approved: actions running';
+  if (last(['approval_requested'])) return 'waiting for approval';
+  return undefined;
+}
+
+function responseSection(i: IncidentView, audit: readonly AuditEntry[]): Html {
   const r = i.response;
+  const status = responseStatus(audit);
   if (!r)
     return h`<h2>Response</h2><p>No response preview: the response settings are not available here.</p>`;
   return h`<h2>Response</h2>
-<p><strong>Playbook:</strong> ${r.playbook ?? 'none'}<br>
+<p>${status ? h`<strong>Status:</strong> ${status}<br>` : ''}<strong>Playbook:</strong> ${r.playbook ?? 'none'}<br>
 <strong>Mode:</strong> ${r.mode}${r.approvals_required > 0 ? h` (${r.approvals_required} approval${r.approvals_required === 1 ? '' : 's'} required)` : ''}${
-    r.local_dry_run ? h`<br><small>Preview only: nothing runs from this page.</small>` : ''
+    r.local_dry_run
+      ? h`<br><small>The plan as the guard sees it now. Local mode: every action runs as a dry-run.</small>`
+      : ''
   }</p>
 <h3>Planned actions</h3>
 ${
@@ -330,7 +355,7 @@ ${signalsSection(i, verdicts, analyst, csrf, shown)}
 <h2>Evidence</h2>
 <table><thead><tr><th>Id</th><th>Time</th><th>Source</th><th>Facts</th></tr></thead><tbody>
 ${i.evidence.map((e) => evidenceRow(e, shown))}</tbody></table>
-${responseSection(i)}
+${responseSection(i, audit)}
 ${auditSection(audit)}`;
   return page({ title: i.title || 'Incident', analyst, body });
 }

@@ -29,7 +29,7 @@ export function page({ title, analyst, body }: PageOptions): Html {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${title} · Vigil</title>
 <style>${new Html(STYLE)}</style>
 </head>

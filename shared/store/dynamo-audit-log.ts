@@ -115,6 +115,7 @@ export function dynamoAuditLog({ client, tableName }: DynamoAuditLogOptions): Au
               action_key: entry.action_key,
               details: entry.details,
               model_id: entry.model_id,
+              ref: entry.ref,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),

@@ -684,6 +684,25 @@ describe('DynamoDB audit log', () => {
     expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
   });
 
+  it('keeps each occurrence (ref) of the same event as its own entry, and a retry of one once', async () => {
+    const incident = `inc-${id()}`;
+    const first = entry(incident, {
+      event: 'approval_recorded',
+      actor: 'alice@example.org',
+      ref: 'approval-1',
+    });
+    const second = entry(incident, {
+      event: 'approval_recorded',
+      actor: 'alice@example.org',
+      ref: 'approval-2',
+      at: NOW + 1,
+    });
+    await audit.append(first);
+    await audit.append(second);
+    await audit.append({ ...first, at: NOW + 5, details: { retried: true } });
+    expect(await audit.list(incident)).toEqual([first, second]);
+  });
+
   it('lists an incident in time order, ties by identity, and nothing of other incidents', async () => {
     const incident = `inc-${id()}`;
     const entries = [
