@@ -78,16 +78,24 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   out(`Sign-in code:   ${soc.signInCode}   (any email address; this code is valid for this run only)`);
   out(`Approval link:  ${soc.approvalLink ?? '(none: no incident recommends an action)'}`);
   out(`Approval email: ${soc.outboxDir}`);
-  if (opts.exitAfterReplay) {
-    await soc.stop();
-    return 0;
+  if (!opts.exitAfterReplay) {
+    out();
+    out('Serving the console until Ctrl-C.');
+    await new Promise<void>((done) => {
+      process.once('SIGINT', () => done());
+      process.once('SIGTERM', () => done());
+    });
   }
-  out();
-  out('Serving the console until Ctrl-C.');
-  await new Promise<void>((done) => {
-    process.once('SIGINT', () => done());
-    process.once('SIGTERM', () => done());
-  });
   await soc.stop();
-  return 0;
+  return exitNow(0);
+}
+
+/**
+ * Ends the process once stdout is flushed. A response still waiting for approval holds a timer
+ * (aws-local-stepfunctions enforces the approval task's TimeoutSeconds, 24 h by default, with a
+ * timer no abort clears), which would otherwise keep the demo alive after it said it was done.
+ */
+async function exitNow(code: number): Promise<never> {
+  await new Promise<void>((flushed) => process.stdout.write('', () => flushed()));
+  process.exit(code);
 }
