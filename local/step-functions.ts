@@ -7,11 +7,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { STEP_METADATA } from '../infra/constructs/vigil-function.ts';
 import { ValidationError } from '../shared/errors.ts';
 import type { TaskTokens } from '../shared/respond/task-tokens.ts';
 
 const SOURCE = 'local.step-functions';
-const STEP_METADATA = 'vigil:step';
 const WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const LOCAL_FUNCTION = /^arn:aws:lambda:local:000000000000:function:([A-Za-z0-9]+)$/;
 

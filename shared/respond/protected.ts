@@ -4,6 +4,7 @@
  * role, the root user, and anything tagged protected. Pure; every rule returns a reason a person
  * can read, and several may apply.
  */
+import { globMatch } from '../correlate/suppress.ts';
 import { type Cidr, parseCidr, trustedNetworks } from '../detect/networks.ts';
 import type { ResponseSettings } from './settings.ts';
 import type { ActionTarget } from './types.ts';
@@ -58,24 +59,6 @@ export function identityOf(arn: string): Identity | undefined {
   return undefined;
 }
 
-/** `*` matches any run of characters; everything else is literal (no regex from config text). */
-function globMatches(pattern: string, text: string): boolean {
-  const parts = pattern.split('*');
-  if (parts.length === 1) return pattern === text;
-  const first = parts[0] ?? '';
-  const last = parts.at(-1) ?? '';
-  if (!text.startsWith(first) || !text.endsWith(last) || text.length < first.length + last.length)
-    return false;
-  let at = first.length;
-  const end = text.length - last.length;
-  for (const middle of parts.slice(1, -1)) {
-    const found = text.indexOf(middle, at);
-    if (found < 0 || found + middle.length > end) return false;
-    at = found + middle.length;
-  }
-  return true;
-}
-
 /** Why this identity is protected (empty when it is not). */
 function identityReasons(id: Identity, settings: ResponseSettings, own: OwnFootprint): string[] {
   const reasons: string[] = [];
@@ -97,8 +80,8 @@ function identityReasons(id: Identity, settings: ResponseSettings, own: OwnFootp
   ];
   for (const p of settings.protectedPrincipals) {
     const hit = p.startsWith('arn:')
-      ? candidates.some((c) => globMatches(p, c))
-      : globMatches(p.toLowerCase(), lower);
+      ? candidates.some((c) => globMatch(p, c))
+      : globMatch(p.toLowerCase(), lower);
     if (hit) {
       reasons.push(`${id.name} is a configured protected (break-glass) principal`);
       break;
