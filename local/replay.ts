@@ -134,6 +134,23 @@ export async function runPipeline(
   return { signals, writes: writes + (deps.baselines?.writes ?? 0) };
 }
 
+/** Names of a local deployment's own resources (either stage), which the guard protects. */
+const LOCAL_OWN_PREFIXES = ['vigil-dev-', 'vigil-prod-'];
+
+/** The view with the response the guard would allow locally (no account: every action a dry-run). */
+export function withResponsePreview(
+  view: IncidentView,
+  p: { settings: ResponseSettings; trustedCidrs: readonly string[]; blockIpConfigured: boolean; now: number },
+): IncidentView {
+  view.response = previewResponse(view, {
+    settings: p.settings,
+    own: { namePrefixes: LOCAL_OWN_PREFIXES, trustedCidrs: p.trustedCidrs },
+    blockIpConfigured: p.blockIpConfigured,
+    now: p.now,
+  });
+  return view;
+}
+
 /**
  * `vigil replay`: the whole pipeline — normalise, detect, correlate in DynamoDB — over files.
  */
@@ -171,18 +188,15 @@ export async function replayEvents(
       batchSize: options.batchSize ?? 500,
       ...(baselines ? { baselines } : {}),
     });
-    const settings = options.response ?? defaultResponseSettings();
-    const now = Date.now();
-    const incidents = (await store.listIncidents()).map((incident) => {
-      const view = incidentView(incident);
-      view.response = previewResponse(view, {
-        settings,
-        own: { namePrefixes: ['vigil-dev-', 'vigil-prod-'], trustedCidrs: options.trustedCidrs ?? [] },
-        blockIpConfigured: false,
-        now,
-      });
-      return view;
-    });
+    const preview = {
+      settings: options.response ?? defaultResponseSettings(),
+      trustedCidrs: options.trustedCidrs ?? [],
+      blockIpConfigured: false,
+      now: Date.now(),
+    };
+    const incidents = (await store.listIncidents()).map((incident) =>
+      withResponsePreview(incidentView(incident), preview),
+    );
     return {
       incidents,
       stats: {

@@ -19,11 +19,10 @@ import type { ConsoleData, HealthSnapshot } from '../console/data.ts';
 import { documentClient } from '../functions/lib/aws-clients.ts';
 import { baselineStage } from '../shared/baseline/stage.ts';
 import { DEFAULT_POLICY } from '../shared/correlate/policy.ts';
-import { type IncidentView, incidentView } from '../shared/correlate/view.ts';
+import { type IncidentView, storedIncidentView } from '../shared/correlate/view.ts';
 import { defaultEnricher } from '../shared/enrich/index.ts';
 import type { VerdictStore } from '../shared/feedback/types.ts';
 import { type NormalisedEvent, normalise } from '../shared/normalise/index.ts';
-import { previewResponse } from '../shared/respond/preview.ts';
 import { aesTokenSealer } from '../shared/respond/token-sealer.ts';
 import { dynamoBaselineStore } from '../shared/store/dynamo-baseline-store.ts';
 import { dynamoCorrelationStore } from '../shared/store/dynamo-correlation-store.ts';
@@ -33,7 +32,7 @@ import { localDetection, sigmaDetections } from './detection-runtime.ts';
 import { localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.ts';
 import { route, rulesOf } from './event-bus.ts';
 import { latestApprovalLink } from './outbox-mailer.ts';
-import { runPipeline } from './replay.ts';
+import { runPipeline, withResponsePreview } from './replay.ts';
 import { localResponseRuntime, synthesizeComputeTemplate } from './response-runtime.ts';
 import { STORY_ACCOUNT } from './story/attack-story.ts';
 
@@ -110,29 +109,24 @@ export async function startLocalSoc(events: readonly unknown[], options: LocalSo
     const rejected: HealthSnapshot['quarantined']['recent'] = [];
     let runtime: ReturnType<typeof localResponseRuntime> | undefined;
 
-    const preview = (view: IncidentView): IncidentView => {
-      if (!runtime) return view;
-      view.response = previewResponse(view, {
-        settings: runtime.settings,
-        own: { namePrefixes: ['vigil-dev-'], trustedCidrs: [] },
-        blockIpConfigured: true,
-        now: Date.now(),
-      });
-      return view;
-    };
+    const preview = (view: IncidentView): IncidentView =>
+      runtime
+        ? withResponsePreview(view, {
+            settings: runtime.settings,
+            trustedCidrs: [],
+            blockIpConfigured: true,
+            now: Date.now(),
+          })
+        : view;
     const data: ConsoleData = {
       async incidents() {
         const list = await store.listIncidents();
         const full = await Promise.all(list.map((i) => store.getIncident(i.id)));
-        return full.flatMap((i) =>
-          i ? [preview(i.narrative ? incidentView(i, i.narrative.narrative) : incidentView(i))] : [],
-        );
+        return full.flatMap((i) => (i ? [preview(storedIncidentView(i))] : []));
       },
       async incident(id) {
         const i = await store.getIncident(id);
-        return i
-          ? preview(i.narrative ? incidentView(i, i.narrative.narrative) : incidentView(i))
-          : undefined;
+        return i ? preview(storedIncidentView(i)) : undefined;
       },
       audit: (id) => (runtime ? runtime.audit.list(id) : Promise.resolve([])),
       verdicts,

@@ -83,3 +83,7 @@ export function incidentView(
 }
 
 export type IncidentView = ReturnType<typeof incidentView>;
+
+/** The incident as stored: with its stored narrative when one was written, else the deterministic one. */
+export const storedIncidentView = (record: IncidentRecord): IncidentView =>
+  record.narrative ? incidentView(record, record.narrative.narrative) : incidentView(record);

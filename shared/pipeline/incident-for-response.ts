@@ -3,7 +3,7 @@
  * deterministic narrator's when none is stored yet (the same fallback the console shows).
  */
 import type { CorrelationStore } from '../correlate/store.ts';
-import { incidentView } from '../correlate/view.ts';
+import { storedIncidentView } from '../correlate/view.ts';
 import type { IncidentForResponse } from '../respond/steps.ts';
 
 export async function incidentForResponse(
@@ -13,7 +13,7 @@ export async function incidentForResponse(
   const record = await store.getIncident(id);
   if (!record) return undefined;
   const stored = record.narrative?.narrative;
-  const view = stored ? incidentView(record, stored) : incidentView(record);
+  const view = storedIncidentView(record);
   const modelId = stored && stored.generated_by === 'bedrock' ? stored.audit.model_id : undefined;
   return {
     id: record.id,
