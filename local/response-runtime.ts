@@ -24,8 +24,9 @@ import { PLAYBOOK_IDS } from '../shared/narrate/playbooks.ts';
 import { incidentForResponse } from '../shared/pipeline/incident-for-response.ts';
 import type { ResponseClients } from '../shared/respond/action.ts';
 import { ACTIONS } from '../shared/respond/actions/index.ts';
-import { awsFactsReader, localFactsReader } from '../shared/respond/facts.ts';
+import { localFactsReader } from '../shared/respond/facts.ts';
 import { aesTokenSealer } from '../shared/respond/token-sealer.ts';
+import { awsFactsReader } from '../shared/store/aws-facts-reader.ts';
 import { dynamoAuditLog } from '../shared/store/dynamo-audit-log.ts';
 import { dynamoCorrelationStore } from '../shared/store/dynamo-correlation-store.ts';
 import {

@@ -16,8 +16,8 @@ import { isPlaybookId } from '../../shared/narrate/playbooks.ts';
 import { incidentForResponse } from '../../shared/pipeline/incident-for-response.ts';
 import type { ResponseClients } from '../../shared/respond/action.ts';
 import { ACTIONS } from '../../shared/respond/actions/index.ts';
-import { awsFactsReader } from '../../shared/respond/facts.ts';
 import type { ActionStepDeps, GuardStepDeps, PlanStepDeps } from '../../shared/respond/steps.ts';
+import { awsFactsReader } from '../../shared/store/aws-facts-reader.ts';
 import { dynamoAuditLog } from '../../shared/store/dynamo-audit-log.ts';
 import { dynamoCorrelationStore } from '../../shared/store/dynamo-correlation-store.ts';
 import {
@@ -38,13 +38,16 @@ import {
   responseSettingsFromEnv,
 } from './config.ts';
 
-const table = () => ({
-  client: documentClient(),
-  tableName: requireEnv('TABLE_NAME', 'the Vigil table'),
-});
+// One DynamoDB client per container, shared by every store of the function.
+let dynamo: ReturnType<typeof documentClient> | undefined;
+const client = () => {
+  dynamo ??= documentClient();
+  return dynamo;
+};
+const table = () => ({ client: client(), tableName: requireEnv('TABLE_NAME', 'the Vigil table') });
 const audit = () =>
   dynamoAuditLog({
-    client: documentClient(),
+    client: client(),
     tableName: requireEnv(RESPONSE_ENV.auditTable, 'the append-only audit table'),
   });
 const now = () => Date.now();
