@@ -4,8 +4,6 @@
  * for the demo story's playbooks. Every mutating call is counted, so tests can show that a re-run
  * repeats no effect. `failOnce` makes the next call of an operation fail as AWS would.
  */
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   DeleteLoginProfileCommand,
   DeleteUserPolicyCommand,
@@ -14,15 +12,13 @@ import {
   GetRoleCommand,
   GetUserCommand,
   GetUserPolicyCommand,
-  IAMClient,
   ListAccessKeysCommand,
   PutUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { S3Client } from '@aws-sdk/client-s3';
-import { GetIPSetCommand, UpdateIPSetCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
+import { GetIPSetCommand, UpdateIPSetCommand } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { ResponseClients } from '../../shared/respond/action.ts';
+import { testResponseClients } from './response-clients.ts';
 
 export interface FakeUser {
   arn: string;
@@ -45,16 +41,7 @@ const awsError = (name: string, status = 400) =>
 export function fakeAwsAccount(state: { users: Record<string, FakeUser>; ipSets: FakeIpSet[] }) {
   const effects: string[] = [];
   const failures = new Map<string, Error>();
-  const clients: ResponseClients = {
-    iam: new IAMClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
-    ec2: new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
-    autoscaling: new AutoScalingClient({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-    }),
-    s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
-    wafv2: new WAFV2Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
-  };
+  const clients = testResponseClients();
   const user = (name: string | undefined) => {
     const u = name ? state.users[name] : undefined;
     if (!u) throw awsError('NoSuchEntityException', 404);

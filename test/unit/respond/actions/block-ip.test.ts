@@ -1,27 +1,22 @@
-// block_ip against a small stateful fake: WAF IP sets with lock tokens, and network ACLs. The
-// mocks read and write the fake, so convergence, lock conflicts and rollback are shown, not assumed.
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import {
   CreateNetworkAclEntryCommand,
   DeleteNetworkAclEntryCommand,
   DescribeNetworkAclsCommand,
   type DescribeNetworkAclsCommandInput,
-  EC2Client,
   type NetworkAclEntry,
 } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { S3Client } from '@aws-sdk/client-s3';
-import { GetIPSetCommand, UpdateIPSetCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
+import { GetIPSetCommand, UpdateIPSetCommand } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransientError, ValidationError } from '../../../../shared/errors.ts';
-import type { ActionContext, ActionSettings, ResponseClients } from '../../../../shared/respond/action.ts';
+import type { ActionContext, ActionSettings } from '../../../../shared/respond/action.ts';
 import { blockIp, isRetryableBlockError } from '../../../../shared/respond/actions/block-ip.ts';
 import { apply, dryRun, rollback, verify } from '../../../../shared/respond/run-action.ts';
 import type { ApiCall } from '../../../../shared/respond/types.ts';
 import { memoryUndoStore } from '../../../support/memory-undo-store.ts';
+import { testResponseClients } from '../../../support/response-clients.ts';
 
-const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
+const _credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
 const settings: ActionSettings = {
   wafIpSets: [
     { name: 'vigil-block-v4', id: 'set-v4', scope: 'REGIONAL' },
@@ -107,13 +102,7 @@ function freshAccount(): FakeAccount {
 
 function setup() {
   const account = freshAccount();
-  const clients: ResponseClients = {
-    iam: new IAMClient({ region: 'us-east-1', credentials }),
-    ec2: new EC2Client({ region: 'us-east-1', credentials }),
-    autoscaling: new AutoScalingClient({ region: 'us-east-1', credentials }),
-    s3: new S3Client({ region: 'us-east-1', credentials }),
-    wafv2: new WAFV2Client({ region: 'us-east-1', credentials }),
-  };
+  const clients = testResponseClients();
   const waf = mockClient(clients.wafv2);
   const ec2 = mockClient(clients.ec2);
   const effect = (what: string) => {

@@ -1,8 +1,3 @@
-// close_public_bucket against a small stateful fake of S3 that enforces what matters here:
-// ExpectedBucketOwner, and BlockPublicPolicy rejecting a public policy (which fixes the rollback order).
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
 import {
   DeleteBucketPolicyCommand,
   DeletePublicAccessBlockCommand,
@@ -10,14 +5,12 @@ import {
   GetPublicAccessBlockCommand,
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
-import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransientError, ValidationError } from '../../../../shared/errors.ts';
-import type { ActionContext, ResponseClients } from '../../../../shared/respond/action.ts';
+import type { ActionContext } from '../../../../shared/respond/action.ts';
 import {
   closePublicBucket,
   type PublicAccessBlock,
@@ -27,10 +20,11 @@ import {
 import { apply, dryRun, rollback, verify } from '../../../../shared/respond/run-action.ts';
 import type { ApiCall } from '../../../../shared/respond/types.ts';
 import { memoryUndoStore } from '../../../support/memory-undo-store.ts';
+import { testResponseClients } from '../../../support/response-clients.ts';
 
 const BUCKET = 'acme-assets';
 const ACCOUNT = '111122223333';
-const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
+const _credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
 const ctx: ActionContext = {
   plan_id: 'inc-9#1',
   incident_id: 'inc-9',
@@ -101,13 +95,7 @@ function setup() {
     effects: [],
     failOnce: new Set(),
   };
-  const clients: ResponseClients = {
-    iam: new IAMClient({ region: 'us-east-1', credentials }),
-    ec2: new EC2Client({ region: 'us-east-1', credentials }),
-    autoscaling: new AutoScalingClient({ region: 'us-east-1', credentials }),
-    s3: new S3Client({ region: 'us-east-1', credentials }),
-    wafv2: new WAFV2Client({ region: 'us-east-1', credentials }),
-  };
+  const clients = testResponseClients();
   const s3 = mockClient(clients.s3);
   const bucket = (input: { Bucket?: string; ExpectedBucketOwner?: string }) => {
     const b = input.Bucket ? account.buckets[input.Bucket] : undefined;

@@ -1,5 +1,3 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   GetAccessKeyLastUsedCommand,
   IAMClient,
@@ -7,26 +5,18 @@ import {
   NoSuchEntityException,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { S3Client } from '@aws-sdk/client-s3';
-import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransientError, ValidationError } from '../../../../shared/errors.ts';
-import type { ActionContext, ResponseClients } from '../../../../shared/respond/action.ts';
+import type { ActionContext } from '../../../../shared/respond/action.ts';
 import { deactivateAccessKey } from '../../../../shared/respond/actions/deactivate-access-key.ts';
 import { apply, dryRun, rollback, sendCalls, verify } from '../../../../shared/respond/run-action.ts';
 import type { ActionTarget, ApiCall } from '../../../../shared/respond/types.ts';
 import { memoryUndoStore } from '../../../support/memory-undo-store.ts';
+import { testResponseClients } from '../../../support/response-clients.ts';
 
-const config = { region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } };
-const clients: ResponseClients = {
-  iam: new IAMClient(config),
-  ec2: new EC2Client(config),
-  autoscaling: new AutoScalingClient(config),
-  s3: new S3Client(config),
-  wafv2: new WAFV2Client(config),
-};
+const clients = testResponseClients();
 const iamMock = mockClient(IAMClient);
 
 const KEY = 'AKIAIOSFODNN7EXAMPLE';

@@ -2,7 +2,6 @@
 // plain object, so "converged" and "re-run sends only what is missing" are shown, not assumed.
 import {
   AttachInstancesCommand,
-  AutoScalingClient,
   DescribeAutoScalingInstancesCommand,
   type DescribeAutoScalingInstancesCommandInput,
   DetachInstancesCommand,
@@ -17,27 +16,24 @@ import {
   type DescribeSecurityGroupsCommandInput,
   DescribeSnapshotsCommand,
   type DescribeSnapshotsCommandInput,
-  EC2Client,
   type IpPermission,
   ModifyNetworkInterfaceAttributeCommand,
   RevokeSecurityGroupEgressCommand,
 } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { S3Client } from '@aws-sdk/client-s3';
-import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransientError, ValidationError } from '../../../../shared/errors.ts';
-import type { ActionContext, ResponseClients } from '../../../../shared/respond/action.ts';
+import type { ActionContext } from '../../../../shared/respond/action.ts';
 import { isolateEc2Instance } from '../../../../shared/respond/actions/isolate-ec2-instance.ts';
 import { apply, dryRun, rollback, verify } from '../../../../shared/respond/run-action.ts';
 import type { ApiCall } from '../../../../shared/respond/types.ts';
 import { memoryUndoStore } from '../../../support/memory-undo-store.ts';
+import { testResponseClients } from '../../../support/response-clients.ts';
 
 const INSTANCE = 'i-0123456789abcdef0';
 const ACCOUNT = '111122223333';
 const VPC = 'vpc-0a1b2c3d';
-const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
+const _credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-secret' };
 
 const ctx: ActionContext = {
   plan_id: 'inc-42#1',
@@ -123,13 +119,7 @@ const specTags = (specs: { Tags?: { Key?: string; Value?: string }[] }[] | undef
 
 function setup() {
   const account = freshAccount();
-  const clients: ResponseClients = {
-    iam: new IAMClient({ region: 'us-east-1', credentials }),
-    ec2: new EC2Client({ region: 'us-east-1', credentials }),
-    autoscaling: new AutoScalingClient({ region: 'us-east-1', credentials }),
-    s3: new S3Client({ region: 'us-east-1', credentials }),
-    wafv2: new WAFV2Client({ region: 'us-east-1', credentials }),
-  };
+  const clients = testResponseClients();
   const ec2 = mockClient(clients.ec2);
   const asg = mockClient(clients.autoscaling);
   const effect = (what: string) => {

@@ -1,5 +1,3 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   DeleteLoginProfileCommand,
   DeleteUserPolicyCommand,
@@ -10,13 +8,11 @@ import {
   NoSuchEntityException,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { S3Client } from '@aws-sdk/client-s3';
-import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TransientError, ValidationError } from '../../../../shared/errors.ts';
-import type { ActionContext, ResponseClients } from '../../../../shared/respond/action.ts';
+import type { ActionContext } from '../../../../shared/respond/action.ts';
 import {
   type QuarantineState,
   quarantineIamUser,
@@ -24,15 +20,9 @@ import {
 import { apply, dryRun, rollback, verify } from '../../../../shared/respond/run-action.ts';
 import type { ActionTarget, ApiCall } from '../../../../shared/respond/types.ts';
 import { memoryUndoStore } from '../../../support/memory-undo-store.ts';
+import { testResponseClients } from '../../../support/response-clients.ts';
 
-const config = { region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } };
-const clients: ResponseClients = {
-  iam: new IAMClient(config),
-  ec2: new EC2Client(config),
-  autoscaling: new AutoScalingClient(config),
-  s3: new S3Client(config),
-  wafv2: new WAFV2Client(config),
-};
+const clients = testResponseClients();
 const iamMock = mockClient(IAMClient);
 
 const ARN = 'arn:aws:iam::111122223333:user/engineering/contractors/mallory';
