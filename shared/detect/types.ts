@@ -49,6 +49,17 @@ export interface WindowState {
   distinct(key: string, member: string, time: number, windowMs: number): number;
   /** Records one occurrence under `key` at `time`; returns the count within `windowMs`. */
   count(key: string, time: number, windowMs: number): number;
+  /**
+   * `distinct` for members that belong to a group (an API and its service): records `member` of
+   * `group` under `key` and returns how many distinct members, and how many distinct groups among
+   * them, `key` had within `windowMs`. One call where two `distinct` calls would each keep a window.
+   */
+  distinctGrouped(key: string, member: string, group: string, time: number, windowMs: number): GroupedCount;
+}
+
+export interface GroupedCount {
+  members: number;
+  groups: number;
 }
 
 /** What the deployment knows about itself; detections use it to tell "ours" from "outside". */

@@ -67,6 +67,18 @@ class Recency<V> {
   }
 }
 
+/** A member of a grouped window: when it was last seen, and its group. */
+interface Member {
+  time: number;
+  readonly group: string;
+}
+
+/** The members of one grouped key, and how many live members each group has. */
+interface Grouped {
+  readonly members: Recency<Member>;
+  readonly groups: Map<string, number>;
+}
+
 /**
  * In-memory sliding windows for burst detections. Bounded: each key keeps at most `maxPerKey`
  * timestamps and the whole state at most `maxKeys` keys (least recently used evicted first), so
@@ -75,6 +87,7 @@ class Recency<V> {
 export function memoryWindow(maxKeys = 50_000, maxPerKey = 1_000): WindowState {
   const counts = new Recency<number[]>();
   const members = new Recency<Recency<number>>();
+  const grouped = new Recency<Grouped>();
 
   const touch = <V>(list: Recency<V>, key: string, make: () => V): V => {
     const node = list.get(key);
@@ -90,6 +103,7 @@ export function memoryWindow(maxKeys = 50_000, maxPerKey = 1_000): WindowState {
   };
   const newTimes = () => [] as number[];
   const newMembers = () => new Recency<number>();
+  const newGrouped = (): Grouped => ({ members: new Recency<Member>(), groups: new Map() });
 
   return {
     count(key, time, windowMs) {
@@ -116,6 +130,26 @@ export function memoryWindow(maxKeys = 50_000, maxPerKey = 1_000): WindowState {
         seen.delete(m);
       }
       return seen.size;
+    },
+    distinctGrouped(key, member, group, time, windowMs) {
+      const { members: seen, groups } = touch(grouped, key, newGrouped);
+      const node = seen.get(member);
+      if (node !== undefined) {
+        node.value.time = time;
+        seen.touch(node);
+      } else {
+        seen.add(member, { time, group });
+        groups.set(group, (groups.get(group) ?? 0) + 1);
+      }
+      const from = time - windowMs;
+      for (let m = seen.oldest(); m !== undefined; m = seen.oldest()) {
+        if (m.value.time >= from && seen.size <= maxPerKey) break;
+        seen.delete(m);
+        const left = (groups.get(m.value.group) ?? 1) - 1;
+        if (left > 0) groups.set(m.value.group, left);
+        else groups.delete(m.value.group);
+      }
+      return { members: seen.size, groups: groups.size };
     },
   };
 }

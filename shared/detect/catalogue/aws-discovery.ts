@@ -89,7 +89,6 @@ const SWEEP: [string, string][] = [
 
 const enumKeys = memoKeys((who) => ({
   apis: `${ENUM_ID}|api|${who}`,
-  services: `${ENUM_ID}|svc|${who}`,
   tiers: `${ENUM_ID}|${who}`,
 }));
 
@@ -116,8 +115,14 @@ const apiEnumeration: Detection = {
     if (!who) return undefined;
     const t = timeOf(ev);
     const keys = enumKeys(who);
-    const apis = ctx.window.distinct(keys.apis, `${source}:${name}`, t, TEN_MIN);
-    const services = ctx.window.distinct(keys.services, source, t, TEN_MIN);
+    // One grouped window: the services are those of the APIs still inside it.
+    const { members: apis, groups: services } = ctx.window.distinctGrouped(
+      keys.apis,
+      `${source}:${name}`,
+      source,
+      t,
+      TEN_MIN,
+    );
     if (services < 4) return undefined;
     const tier = reachedTier(ctx, keys.tiers, apis, t, TEN_MIN, [
       { min: 8, severity: 'medium', risk: 25 },
