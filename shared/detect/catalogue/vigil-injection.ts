@@ -1,6 +1,6 @@
-import { BoundedCache } from '../../enrich/bounded-cache.ts';
 import { detectInjection, mightBeInjection } from '../../narrate/injection.ts';
 import type { NormalisedEvent } from '../../normalise/types.ts';
+import { Memo } from '../memo.ts';
 import type { Detection } from '../types.ts';
 
 /**
@@ -20,66 +20,84 @@ type Fields = Record<string, unknown>;
 const asFields = (v: unknown): Fields | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Fields) : undefined;
 
-/**
- * The fields each source lets an outsider write, as [name, value] pairs: read directly, without a
- * generic walk of the record (this runs on every event).
- */
-function* outsiderText(ev: NormalisedEvent): Generator<[string, unknown]> {
-  const raw = asFields(ev.raw);
-  if (!raw) return;
-  if (ev.source === 'cloudtrail') {
-    yield ['userAgent', raw.userAgent ?? raw.useragent];
-    // Names and descriptions of what the caller creates or touches: top-level request parameters.
-    const params = asFields(raw.requestParameters ?? raw.requestparameters);
-    if (params) {
-      let n = 0;
-      for (const key in params) {
-        if (n++ >= MAX_STRINGS) return;
-        if (typeof params[key] === 'string') yield [`requestParameters.${key}`, params[key]];
-      }
-    }
-  } else if (ev.source === 'okta') {
-    const ua = asFields(asFields(raw.client)?.userAgent);
-    yield ['client.userAgent.rawUserAgent', ua?.rawUserAgent];
-    const actor = asFields(raw.actor);
-    yield ['actor.alternateId', actor?.alternateId];
-    yield ['actor.displayName', actor?.displayName];
-    if (Array.isArray(raw.target)) {
-      for (const [i, t] of raw.target.slice(0, 10).entries()) {
-        yield [`target.${i}.alternateId`, asFields(t)?.alternateId];
-        yield [`target.${i}.displayName`, asFields(t)?.displayName];
-      }
-    }
-  } else if (ev.source === 'github') {
-    let n = 0;
-    for (const key in raw) {
-      if (n++ >= MAX_STRINGS) return;
-      if (typeof raw[key] === 'string') yield [key, raw[key]];
-    }
-  }
-}
-
-/** User agents repeat endlessly: verdicts on text with spaces (where instructions live) are memoised. */
-const verdicts = new BoundedCache<string, string[] | null>(10_000);
-const MAX_CACHED = 512;
-const reasonsFor = (text: string): string[] | null => {
-  if (!mightBeInjection(text)) return null;
-  const v = detectInjection(text);
-  return v.suspicious ? v.reasons : null;
-};
-
 interface Found {
   field: string;
   reasons: string[];
 }
 
+/**
+ * Verdicts are memoised where that pays: user agents (text with spaces) repeat endlessly, and so
+ * do the few values that pass the cheap screen (policy ARNs, model ids), whose full check is the
+ * costly part. Other values (mostly unique ids) only meet the screen. Bounded (`Memo`).
+ */
+const verdicts = new Memo<string, string[] | null>(8_192);
+const MAX_CACHED = 512;
+const fullReasons = (text: string): string[] | null => {
+  const v = detectInjection(text);
+  return v.suspicious ? v.reasons : null;
+};
+const reasonsFor = (text: string): string[] | null => (mightBeInjection(text) ? fullReasons(text) : null);
+
+/** The verdict on one field value; non-strings and empty strings carry no text. */
+function verdictOf(value: unknown): string[] | null {
+  if (typeof value !== 'string' || value === '') return null;
+  const text = value.length > MAX_LENGTH ? value.slice(0, MAX_LENGTH) : value;
+  const cacheable = text.length <= MAX_CACHED;
+  if (cacheable && text.includes(' ')) return verdicts.getOrCompute(text, reasonsFor);
+  if (!mightBeInjection(text)) return null;
+  return cacheable ? verdicts.getOrCompute(text, fullReasons) : fullReasons(text);
+}
+
+const found = (field: string, value: unknown): Found | undefined => {
+  const reasons = verdictOf(value);
+  return reasons ? { field, reasons } : undefined;
+};
+
+/**
+ * Looks through the fields each source lets an outsider write, read directly rather than by a
+ * generic walk of the record (this runs on every event), and returns the first that carries
+ * assistant-directed text.
+ */
 function injectionIn(ev: NormalisedEvent): Found | undefined {
-  for (const [field, value] of outsiderText(ev)) {
-    if (typeof value !== 'string' || value === '') continue;
-    const text = value.length > MAX_LENGTH ? value.slice(0, MAX_LENGTH) : value;
-    const cacheable = text.length <= MAX_CACHED && text.includes(' ');
-    const reasons = cacheable ? verdicts.getOrCompute(text, reasonsFor) : reasonsFor(text);
-    if (reasons) return { field, reasons };
+  const raw = asFields(ev.raw);
+  if (!raw) return undefined;
+  if (ev.source === 'cloudtrail') {
+    const ua = found('userAgent', raw.userAgent ?? raw.useragent);
+    if (ua) return ua;
+    // Names and descriptions of what the caller creates or touches: top-level request parameters.
+    const params = asFields(raw.requestParameters ?? raw.requestparameters);
+    if (!params) return undefined;
+    let n = 0;
+    for (const key in params) {
+      if (n++ >= MAX_STRINGS) return undefined;
+      const hit = found(`requestParameters.${key}`, params[key]);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  if (ev.source === 'okta') {
+    const ua = asFields(asFields(raw.client)?.userAgent);
+    const actor = asFields(raw.actor);
+    const hit =
+      found('client.userAgent.rawUserAgent', ua?.rawUserAgent) ??
+      found('actor.alternateId', actor?.alternateId) ??
+      found('actor.displayName', actor?.displayName);
+    if (hit || !Array.isArray(raw.target)) return hit;
+    for (const [i, t] of raw.target.slice(0, 10).entries()) {
+      const target =
+        found(`target.${i}.alternateId`, asFields(t)?.alternateId) ??
+        found(`target.${i}.displayName`, asFields(t)?.displayName);
+      if (target) return target;
+    }
+    return undefined;
+  }
+  if (ev.source === 'github') {
+    let n = 0;
+    for (const key in raw) {
+      if (n++ >= MAX_STRINGS) return undefined;
+      const hit = found(key, raw[key]);
+      if (hit) return hit;
+    }
   }
   return undefined;
 }
