@@ -1126,6 +1126,15 @@ const lambdaGrantScoped = (raw: unknown): boolean =>
     (k) => rsx(raw, `requestParameters.${k}`) !== undefined,
   );
 
+/** What an AddPermission grant opens beyond the organisation: everyone, an outside account, or neither. */
+function lambdaGrantExposure(raw: unknown, ctx: DetectionContext): 'public' | 'foreign' | undefined {
+  const principal = rsx(raw, 'requestParameters.principal');
+  if (!principal) return undefined;
+  if (principal === '*') return lambdaGrantScoped(raw) ? undefined : 'public';
+  const account = accountOfPrincipal(principal);
+  return account && !isOwnAccount(account, raw, ctx) ? 'foreign' : undefined;
+}
+
 const lambdaMadePublic: Detection = {
   id: 'aws.lambda.function_made_public',
   title: 'Lambda function made invocable by anyone or an outside account',
@@ -1150,10 +1159,9 @@ const lambdaMadePublic: Detection = {
         ? { evidence: { function: fn, url_auth: 'NONE' }, severity: 'medium', risk: RISK.medium }
         : undefined;
     }
-    const principal = rsx(raw, 'requestParameters.principal');
-    if (!principal) return undefined;
-    if (principal === '*') {
-      if (lambdaGrantScoped(raw)) return undefined;
+    const exposure = lambdaGrantExposure(raw, ctx);
+    const principal = rsx(raw, 'requestParameters.principal') ?? '';
+    if (exposure === 'public') {
       return {
         evidence: {
           function: fn,
@@ -1162,8 +1170,7 @@ const lambdaMadePublic: Detection = {
         },
       };
     }
-    const account = accountOfPrincipal(principal);
-    if (account && !isOwnAccount(account, raw, ctx)) {
+    if (exposure === 'foreign') {
       return { evidence: { function: fn, principal }, severity: 'medium', risk: RISK.medium };
     }
     return undefined;
@@ -1243,6 +1250,148 @@ const lambdaMadePublic: Detection = {
           name: 'CreateFunctionUrlConfig',
           identity: who.user('john.dev'),
           params: { functionName: 'payments-api', authType: 'AWS_IAM' },
+        }),
+      ],
+    },
+  ],
+};
+
+/** An AWS service principal (`s3.amazonaws.com`) tied by the call to one of our accounts or resources. */
+function scopedServiceGrant(raw: unknown, ctx: DetectionContext): boolean {
+  const principal = rsx(raw, 'requestParameters.principal') ?? '';
+  if (!/^[a-z0-9.-]+\.amazonaws\.com$/.test(principal)) return false;
+  const account = rsx(raw, 'requestParameters.sourceAccount');
+  const sourceArn = rsx(raw, 'requestParameters.sourceArn');
+  if (account) return isOwnAccount(account, raw, ctx);
+  if (!sourceArn) return false;
+  // A bucket ARN names no account (any account's bucket could match): only a source account scopes it.
+  const arnAccount = sourceArn.split(':')[4] ?? '';
+  return arnAccount !== '' && isOwnAccount(arnAccount, raw, ctx);
+}
+
+const lambdaGrantByPerson: Detection = {
+  id: 'aws.lambda.invoke_permission_granted_by_person',
+  title: 'Lambda resource policy grant added by hand',
+  description:
+    "A person, root or instance credentials added a statement to a Lambda function's resource policy outside a " +
+    'deployment pipeline, letting an IAM principal, another role, or an unscoped service call the function. A ' +
+    'grant is how a backdoor function is wired to its trigger or made callable by a second identity the attacker ' +
+    'holds (T1546, T1098); made by hand it is a notable change (medium severity, low risk). Excluded: grants to ' +
+    'an AWS service scoped to one of our accounts or resources (trigger wiring, reported low by ' +
+    '`aws.lambda.function_changed_by_person`), and grants to everyone or an outside account, which ' +
+    '`aws.lambda.function_made_public` reports at higher severity.',
+  attack: ['T1546', 'T1098'],
+  tactic: 'TA0003',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: ['cloudtrail'],
+  triggers: lambdaNames('AddPermission', ['20150331', '20150331v2']),
+  detect: guarded({ source: LAMBDA }, (raw, ctx) => {
+    if (!isInteractiveOrStolen(raw)) return undefined;
+    if (lambdaGrantExposure(raw, ctx) !== undefined || scopedServiceGrant(raw, ctx)) return undefined;
+    return {
+      evidence: {
+        function: functionName(raw),
+        principal: rsx(raw, 'requestParameters.principal') ?? '',
+        action: rsx(raw, 'requestParameters.action') ?? '',
+      },
+    };
+  }),
+  cases: [
+    {
+      name: 'an IAM user lets a role in the account invoke a function',
+      fires: true,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331v2',
+          identity: who.user('john.dev'),
+          params: {
+            functionName: 'payments-api',
+            statementId: 'ops',
+            action: 'lambda:InvokeFunction',
+            principal: `arn:aws:iam::${ORG}:role/ops-runner`,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'an SSO session adds an unscoped service grant',
+      fires: true,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331',
+          identity: who.sso('Dev', 'kim@example.com'),
+          params: {
+            functionName: 'sync',
+            action: 'lambda:InvokeFunction',
+            principal: 'events.amazonaws.com',
+          },
+        }),
+      ],
+    },
+    {
+      name: 'console wires an S3 trigger (service scoped to our bucket)',
+      fires: false,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331v2',
+          identity: who.sso('Dev', 'kim@example.com'),
+          ua: 'console.amazonaws.com',
+          params: {
+            functionName: 'thumbs',
+            action: 'lambda:InvokeFunction',
+            principal: 's3.amazonaws.com',
+            sourceArn: 'arn:aws:s3:::uploads-bucket',
+            sourceAccount: ORG,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'deployment pipeline adds a permission',
+      fires: false,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331v2',
+          identity: who.role('github-actions-deploy', 'GitHubActions'),
+          params: {
+            functionName: 'payments-api',
+            action: 'lambda:InvokeFunction',
+            principal: `arn:aws:iam::${ORG}:role/ops-runner`,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'grant to everyone is left to function_made_public',
+      fires: false,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331v2',
+          identity: who.user('john.dev'),
+          params: { functionName: 'payments-api', action: 'lambda:InvokeFunction', principal: '*' },
+        }),
+      ],
+    },
+    {
+      name: 'statement id already exists',
+      fires: false,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331v2',
+          identity: who.user('john.dev'),
+          params: {
+            functionName: 'payments-api',
+            action: 'lambda:InvokeFunction',
+            principal: `arn:aws:iam::${ORG}:role/ops-runner`,
+          },
+          error: 'ResourceConflictException',
         }),
       ],
     },
@@ -1498,17 +1647,27 @@ const IDP_EVENTS = [
   'CreateOpenIDConnectProvider',
   'UpdateOpenIDConnectProviderThumbprint',
   'AddClientIDToOpenIDConnectProvider',
+  'DeleteOpenIDConnectProvider',
+  'RemoveClientIDFromOpenIDConnectProvider',
 ];
+/** Removing a provider, or an audience from one: cuts federated sign-in rather than opening it. */
+const IDP_REMOVALS = new Set([
+  'DeleteSAMLProvider',
+  'DeleteOpenIDConnectProvider',
+  'RemoveClientIDFromOpenIDConnectProvider',
+]);
 
 const identityProviderChanged: Detection = {
   id: 'aws.iam.identity_provider_changed',
-  title: 'IAM SAML or OIDC identity provider created or changed',
+  title: 'IAM SAML or OIDC identity provider created, changed or removed',
   description:
     'An IAM SAML provider or OpenID Connect provider was created or its trust material changed. Whoever controls ' +
     'that identity provider can mint sign-ins to every role that trusts it, without any IAM credential: the cloud ' +
-    'version of a forged federation trust ("golden SAML"). Deleting a SAML provider is reported at low severity. ' +
-    'Changes made by IAM Identity Center itself are excluded.',
-  attack: ['T1484.002'],
+    'version of a forged federation trust ("golden SAML"). Deleting a provider or removing an audience from one ' +
+    'is a notable change (medium severity, low risk): it locks people out of federated access or clears up after ' +
+    'a rogue provider was used, and it is how a hybrid identity set-up is swapped for another. Changes made by IAM ' +
+    'Identity Center itself are excluded.',
+  attack: ['T1484.002', 'T1556.007'],
   tactic: 'TA0004',
   severity: 'high',
   risk: RISK.high,
@@ -1523,8 +1682,8 @@ const identityProviderChanged: Detection = {
       rsx(raw, 'requestParameters.openIDConnectProviderArn') ??
       '';
     const evidence = { event: name, provider };
-    // Removing a provider cuts federated access (or clears up after a rogue one was used): worth a look, no more.
-    if (name === 'DeleteSAMLProvider') return { evidence, severity: 'low', risk: RISK.low };
+    // Removing a provider cuts federated access (or clears up after a rogue one was used): on the timeline, little risk.
+    if (IDP_REMOVALS.has(name)) return { evidence, severity: 'medium', risk: RISK.low };
     return name.includes('SAML') ? { evidence } : { evidence, severity: 'medium', risk: RISK.medium };
   }),
   cases: [
@@ -1562,6 +1721,33 @@ const identityProviderChanged: Detection = {
           name: 'DeleteSAMLProvider',
           identity: who.user('ops'),
           params: { sAMLProviderArn: `arn:aws:iam::${ORG}:saml-provider/corp-idp` },
+        }),
+      ],
+    },
+    {
+      name: 'OIDC provider deleted by a person',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'DeleteOpenIDConnectProvider',
+          identity: who.sso('Admin', 'kim@example.com'),
+          params: {
+            openIDConnectProviderArn: `arn:aws:iam::${ORG}:oidc-provider/token.actions.githubusercontent.com`,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'deleting a provider that does not exist',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'DeleteSAMLProvider',
+          identity: who.user('ops'),
+          params: { sAMLProviderArn: `arn:aws:iam::${ORG}:saml-provider/old-idp` },
+          error: 'NoSuchEntity',
         }),
       ],
     },
@@ -1733,6 +1919,7 @@ export const AWS_PERSISTENCE: readonly Detection[] = [
   lambdaCodeUpdated,
   lambdaLayerAttached,
   lambdaMadePublic,
+  lambdaGrantByPerson,
   layerShared,
   rolesAnywhere,
   userDataModified,
