@@ -732,8 +732,11 @@ const sessionTokenOutside: Detection = {
   title: 'IAM user minted session credentials from outside trusted networks',
   description:
     'An IAM user called GetSessionToken or GetFederationToken from an internet address outside the known networks. ' +
-    'Attackers holding a leaked long-term key mint temporary credentials to blend in, and federation tokens in ' +
-    'particular keep working after the original key is disabled.',
+    'Attackers holding a leaked long-term key mint temporary credentials to blend in, and such sessions keep ' +
+    'working after the original key is deleted (T1550.001). People use GetSessionToken to step up with MFA, so a ' +
+    'call that presents an MFA code is low; a long-term key minting a session without MFA (nothing gained but a ' +
+    'credential that outlives the key; aws-vault without MFA looks the same) is a notable event: medium ' +
+    'severity, low risk. CI-named users stay low. GetFederationToken is medium.',
   attack: ['T1078.004', 'T1550.001'],
   tactic: 'TA0001',
   severity: 'low',
@@ -744,10 +747,13 @@ const sessionTokenOutside: Detection = {
     if (rs(raw, 'userIdentity.type') !== 'IAMUser') return undefined;
     const ip = untrustedSource(raw, ctx);
     if (!ip) return undefined;
-    const evidence = { event: eventName(raw), source_ip: ip, user: actorOf(raw).userName ?? '' };
-    return eventName(raw) === 'GetFederationToken'
-      ? { evidence, severity: 'medium', risk: RISK.medium }
-      : { evidence };
+    const actor = actorOf(raw);
+    const mfa = rsx(raw, 'requestParameters.serialNumber') !== undefined;
+    const evidence = { event: eventName(raw), source_ip: ip, user: actor.userName ?? '', mfa };
+    if (eventName(raw) === 'GetFederationToken') return { evidence, severity: 'medium', risk: RISK.medium };
+    const longTermKey = actor.accessKeyId?.startsWith('AKIA') === true;
+    if (!mfa && longTermKey && !looksLikeAutomation(actor.userName)) return { evidence, severity: 'medium' };
+    return { evidence };
   }),
   cases: [
     {
@@ -771,6 +777,22 @@ const sessionTokenOutside: Detection = {
           name: 'GetFederationToken',
           identity: who.user('legacy-sync'),
           params: { name: 'x', durationSeconds: 129600 },
+        }),
+      ],
+    },
+    {
+      name: 'GetSessionToken with an MFA code from home (low)',
+      fires: true,
+      records: [
+        ct({
+          source: 'sts',
+          name: 'GetSessionToken',
+          identity: who.user('marco'),
+          params: {
+            serialNumber: `arn:aws:iam::${ORG}:mfa/marco`,
+            tokenCode: '123456',
+            durationSeconds: 43200,
+          },
         }),
       ],
     },
@@ -801,6 +823,84 @@ const sessionTokenOutside: Detection = {
   ],
 };
 
+const whoamiOutside: Detection = {
+  id: 'aws.sts.long_term_key_whoami_untrusted_network',
+  title: 'IAM user access key checked with GetCallerIdentity from outside trusted networks',
+  description:
+    "An IAM user's long-term access key (AKIA…) called sts:GetCallerIdentity from an internet address outside " +
+    'the organisation\'s known networks. The call needs no permission and answers "whose key is this, in which ' +
+    'account": it is the first thing a tool or a person runs on a freshly stolen or leaked key (T1078.004, ' +
+    'T1033). Developers run it too, so it is a notable event (medium severity, low risk), reported once per key ' +
+    'and address a day. Excluded: CI-named users (pipelines check their identity on every run), temporary ' +
+    'credentials, calls made by AWS services, and trusted networks.',
+  attack: ['T1078.004', 'T1033'],
+  tactic: 'TA0001',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: ['cloudtrail'],
+  triggers: ['GetCallerIdentity'],
+  detect: guarded({ source: 'sts.amazonaws.com' }, (raw, ctx, ev) => {
+    const actor = actorOf(raw);
+    if (actor.type !== 'IAMUser' || !actor.accessKeyId?.startsWith('AKIA')) return undefined;
+    if (actor.invokedBy || looksLikeAutomation(actor.userName)) return undefined;
+    const ip = untrustedSource(raw, ctx);
+    if (!ip) return undefined;
+    if (ctx.window.count(`whoami-outside:${actor.accessKeyId}:${ip}`, ev.ocsf.time, DAY) !== 1)
+      return undefined;
+    return { evidence: { access_key: actor.accessKeyId, source_ip: ip, user: actor.userName ?? '' } };
+  }),
+  cases: [
+    {
+      name: 'a user key checks its identity from an unknown address',
+      fires: true,
+      records: [ct({ source: 'sts', name: 'GetCallerIdentity', identity: who.user('finance-export') })],
+    },
+    {
+      name: 'the same key from a second unknown address',
+      fires: true,
+      records: [
+        ct({ source: 'sts', name: 'GetCallerIdentity', identity: who.user('finance-export') }),
+        ct({
+          source: 'sts',
+          name: 'GetCallerIdentity',
+          identity: who.user('finance-export'),
+          ip: '45.33.32.156',
+        }),
+      ],
+    },
+    {
+      name: 'repeated from the same address the same day',
+      fires: false,
+      records: [
+        ct({ source: 'sts', name: 'GetCallerIdentity', identity: who.user('finance-export') }),
+        ct({
+          source: 'sts',
+          name: 'GetCallerIdentity',
+          identity: who.user('finance-export'),
+          time: '2026-03-02T11:15:42Z',
+        }),
+      ],
+    },
+    {
+      name: 'from the office network',
+      fires: false,
+      records: [
+        ct({ source: 'sts', name: 'GetCallerIdentity', identity: who.user('finance-export'), ip: OFFICE_IP }),
+      ],
+    },
+    {
+      name: 'a CI user on a cloud runner',
+      fires: false,
+      records: [ct({ source: 'sts', name: 'GetCallerIdentity', identity: who.user('github-deployer') })],
+    },
+    {
+      name: 'a role session (temporary credentials)',
+      fires: false,
+      records: [ct({ source: 'sts', name: 'GetCallerIdentity', identity: who.role('Analyst', 'priya') })],
+    },
+  ],
+};
+
 export const AWS_INITIAL_ACCESS: readonly Detection[] = [
   rootActivity,
   rootLoginFailed,
@@ -810,4 +910,5 @@ export const AWS_INITIAL_ACCESS: readonly Detection[] = [
   instanceCredsOutside,
   assumeRoleForeign,
   sessionTokenOutside,
+  whoamiOutside,
 ];

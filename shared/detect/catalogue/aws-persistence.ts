@@ -4,6 +4,7 @@
  */
 import type { Detection, DetectionContext, Hit } from '../types.ts';
 import {
+  type Actor,
   accountOfPrincipal,
   actorClass,
   actorOf,
@@ -17,6 +18,7 @@ import {
   isInteractiveOrStolen,
   isOwnAccount,
   lambdaNames,
+  looksLikeAutomation,
   managedPolicyGrant,
   ORG,
   PRIVILEGED_NAME,
@@ -42,13 +44,40 @@ const LAMBDA = 'lambda.amazonaws.com';
 // Credentials for someone else
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A deployment service (CloudFormation, Service Catalog…) called with the credentials of a person: an IAM
+ * user not named like CI, an IAM Identity Center session, an e-mail-named federated session, a federated
+ * user or root. A stack run under a service role or by a pipeline identity is not.
+ */
+function personBehindStack(actor: Actor): boolean {
+  switch (actor.type) {
+    case 'Root':
+    case 'FederatedUser':
+    case 'IdentityCenterUser':
+      return true;
+    case 'IAMUser':
+      return !looksLikeAutomation(actor.userName);
+    case 'AssumedRole':
+      if (looksLikeAutomation(actor.roleName) || looksLikeAutomation(actor.sessionName)) return false;
+      return (
+        actor.roleName?.startsWith('AWSReservedSSO_') === true ||
+        actor.issuerArn?.includes('/aws-reserved/sso.amazonaws.com/') === true ||
+        actor.sessionName?.includes('@') === true
+      );
+    default:
+      return false;
+  }
+}
+
 const keyForOtherUser: Detection = {
   id: 'aws.iam.access_key_created_for_other_user',
   title: 'Access key created for another IAM user',
   description:
     'A principal created an access key for an IAM user other than itself. Users normally create their own keys; ' +
     'minting one for someone else gives the creator a second, quieter identity to come back with (often a ' +
-    'service user whose activity nobody watches). Keys created through CloudFormation are reported at low severity.',
+    'service user whose activity nobody watches). A CloudFormation stack run with a person’s own credentials (an ' +
+    'IAM user or an SSO/federated session) is the same act by the same person, so it is reported alike; only ' +
+    'stacks run by a pipeline or a CloudFormation service role rate low.',
   attack: ['T1098.001'],
   tactic: 'TA0003',
   severity: 'medium',
@@ -62,9 +91,11 @@ const keyForOtherUser: Detection = {
     const evidence: Hit['evidence'] = { target_user: target ?? '', caller: actor.arn ?? actor.type };
     const newKey = rsx(raw, 'responseElements.accessKey.accessKeyId');
     if (newKey) evidence.new_access_key = newKey;
-    return actorClass(raw, actor) === 'automation' && actor.invokedBy
-      ? { evidence, severity: 'low', risk: RISK.low }
-      : { evidence };
+    if (actorClass(raw, actor) === 'automation' && actor.invokedBy) {
+      evidence.via = actor.invokedBy;
+      return personBehindStack(actor) ? { evidence } : { evidence, severity: 'low', risk: RISK.low };
+    }
+    return { evidence };
   }),
   cases: [
     {
@@ -95,6 +126,20 @@ const keyForOtherUser: Detection = {
       ],
     },
     {
+      name: 'an IAM user runs a stack with their own credentials that mints a key for another user',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateAccessKey',
+          identity: { ...who.user('marta'), invokedBy: 'cloudformation.amazonaws.com' },
+          ip: 'cloudformation.amazonaws.com',
+          ua: 'cloudformation.amazonaws.com',
+          params: { userName: 'reporting-svc' },
+        }),
+      ],
+    },
+    {
       name: 'a user rotates their own key (no userName)',
       fires: false,
       records: [ct({ source: 'iam', name: 'CreateAccessKey', identity: who.user('jackson'), params: null })],
@@ -108,6 +153,32 @@ const keyForOtherUser: Detection = {
           name: 'CreateAccessKey',
           identity: who.user('jackson'),
           params: { userName: 'jackson' },
+        }),
+      ],
+    },
+    {
+      name: 'a stack run under a CloudFormation service role mints a key (low)',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateAccessKey',
+          identity: who.cfn('StackDeployRole'),
+          ip: 'cloudformation.amazonaws.com',
+          params: { userName: 'reporting-svc' },
+        }),
+      ],
+    },
+    {
+      name: 'a user runs a stack that creates their own key',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateAccessKey',
+          identity: { ...who.user('marta'), invokedBy: 'cloudformation.amazonaws.com' },
+          ip: 'cloudformation.amazonaws.com',
+          params: { userName: 'marta' },
         }),
       ],
     },
@@ -254,26 +325,41 @@ const rootKeyCreated: Detection = {
 // New identities
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * How to rate a new IAM identity by who created it: a person (or instance credentials, i.e. possibly a
+ * thief) is a notable change; another workload or a CI-named identity is worth a line; a deployment
+ * service acting for a stack is declared infrastructure and says nothing.
+ */
+function creatorWeight(raw: unknown): 'person' | 'other' | undefined {
+  const actor = actorOf(raw);
+  if (actor.invokedBy && actorClass(raw, actor) === 'automation') return undefined; // declared in a stack
+  return isInteractiveOrStolen(raw) || actorClass(raw, actor) === 'unknown' ? 'person' : 'other';
+}
+
 const userCreated: Detection = {
   id: 'aws.iam.user_created',
-  title: 'IAM user created',
+  title: 'IAM user created outside infrastructure-as-code',
   description:
-    'A new IAM user was created outside CloudFormation. Organisations that use SSO rarely need new IAM users; an ' +
-    'attacker creates one to keep access after the original foothold is cleaned up. Low on its own; it matters when ' +
-    'keys, a password or admin rights follow.',
+    'A new IAM user was created by hand rather than by a CloudFormation stack. Organisations that use SSO rarely ' +
+    'need new IAM users; an attacker creates one to keep access after the original foothold is cleaned up ' +
+    '(T1136.003). Created by a person, root or instance credentials it is a notable change (medium severity, low ' +
+    'risk: it only weighs with what follows, such as keys, a password or admin rights); created by another ' +
+    'workload or a CI-named identity it is low; created through a stack it is not reported.',
   attack: ['T1136.003'],
   tactic: 'TA0003',
-  severity: 'low',
+  severity: 'medium',
   risk: RISK.low,
   sources: ['cloudtrail'],
   triggers: ['CreateUser'],
   detect: guarded({ source: IAM }, (raw) => {
-    if (actorOf(raw).invokedBy) return undefined; // declared in a stack
-    return { evidence: { new_user: rsx(raw, 'requestParameters.userName') ?? '' } };
+    const weight = creatorWeight(raw);
+    if (!weight) return undefined;
+    const evidence = { new_user: rsx(raw, 'requestParameters.userName') ?? '' };
+    return weight === 'person' ? { evidence } : { evidence, severity: 'low', risk: RISK.low };
   }),
   cases: [
     {
-      name: 'user created from the CLI',
+      name: 'user created by an SSO admin from the CLI',
       fires: true,
       records: [
         ct({
@@ -281,6 +367,31 @@ const userCreated: Detection = {
           name: 'CreateUser',
           identity: who.sso('Admin', 'kim@example.com'),
           params: { userName: 'support-tmp' },
+        }),
+      ],
+    },
+    {
+      name: 'user created in the console through an assumed role',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateUser',
+          identity: who.role('OpsAdmin', 'ops-admin'),
+          ua: 'console.amazonaws.com',
+          params: { userName: 'vendor-access' },
+        }),
+      ],
+    },
+    {
+      name: 'user created by an application role (low)',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateUser',
+          identity: who.role('account-bootstrap', 'provisioner'),
+          params: { userName: 'smtp-sender' },
         }),
       ],
     },
@@ -675,6 +786,164 @@ const roleTrustOpened: Detection = {
   ],
 };
 
+/** Who may assume a role, in broad classes, from its trust policy (as CreateRole carries it). */
+function trustClasses(doc: unknown): { services: boolean; principals: boolean } {
+  let services = false;
+  let principals = false;
+  for (const st of statementsOf(doc)) {
+    if (st.effect.toLowerCase() !== 'allow') continue;
+    if (st.service.length > 0) services = true;
+    if (st.anyone || st.aws.length > 0 || st.federated.length > 0) principals = true;
+  }
+  return { services, principals };
+}
+
+const roleCreated: Detection = {
+  id: 'aws.iam.role_created_by_person',
+  title: 'IAM role created by hand that people or accounts can assume',
+  description:
+    'A person, root or instance credentials created an IAM role outside infrastructure-as-code, and its trust ' +
+    'policy lets IAM principals or a federated identity provider assume it (or the record does not carry the ' +
+    'trust policy). A fresh role that the creator can assume is a second identity that survives the loss of the ' +
+    'first (T1136.003, T1098.003). Roles trusted only by AWS services (execution roles, made by console wizards all ' +
+    'day) are low; roles created by stacks, pipelines or other workloads are not reported. Trusts that let in an ' +
+    'outside account or anyone are `aws.iam.role_trust_opened`, at higher severity, and are left to it.',
+  attack: ['T1136.003', 'T1098.003'],
+  tactic: 'TA0003',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: ['cloudtrail'],
+  triggers: ['CreateRole'],
+  detect: guarded({ source: IAM }, (raw, ctx) => {
+    if (creatorWeight(raw) !== 'person') return undefined;
+    const document = rv(raw, 'requestParameters.assumeRolePolicyDocument');
+    const outside = trustFindings(document, raw, ctx);
+    if (outside.public || outside.foreign.length > 0 || outside.openGithubOidc) return undefined;
+    const { services, principals } = trustClasses(document);
+    const evidence = { new_role: rsx(raw, 'requestParameters.roleName') ?? '' };
+    if (services && !principals) return { evidence, severity: 'low', risk: RISK.low };
+    return { evidence: { ...evidence, assumable_by_principals: principals } };
+  }),
+  cases: [
+    {
+      name: 'role trusting the account root created in the console',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateRole',
+          identity: who.sso('Admin', 'kim@example.com'),
+          ua: 'console.amazonaws.com',
+          params: {
+            roleName: 'maintenance',
+            assumeRolePolicyDocument: trust({
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${ORG}:root` },
+              Action: 'sts:AssumeRole',
+            }),
+          },
+        }),
+      ],
+    },
+    {
+      name: 'role created with instance credentials, trust not recorded',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateRole',
+          identity: who.role('web-app-instance', 'i-0a1b2c3d4e5f67890'),
+          params: { roleName: 'helper' },
+        }),
+      ],
+    },
+    {
+      name: 'Lambda execution role made by the console (low)',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateRole',
+          identity: who.user('dana'),
+          params: {
+            roleName: 'fn-exec',
+            path: '/service-role/',
+            assumeRolePolicyDocument: trust({
+              Effect: 'Allow',
+              Principal: { Service: 'lambda.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+            }),
+          },
+        }),
+      ],
+    },
+    {
+      name: 'role created by a CloudFormation stack',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateRole',
+          identity: who.cfn(),
+          ip: 'cloudformation.amazonaws.com',
+          params: {
+            roleName: 'app',
+            assumeRolePolicyDocument: trust({
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${ORG}:root` },
+              Action: 'sts:AssumeRole',
+            }),
+          },
+        }),
+      ],
+    },
+    {
+      name: 'role created by a Terraform pipeline role',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateRole',
+          identity: who.role('terraform-apply', 'run-8812'),
+          params: { roleName: 'app' },
+        }),
+      ],
+    },
+    {
+      name: 'trust to an outside account is left to role_trust_opened',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateRole',
+          identity: who.user('dana'),
+          params: {
+            roleName: 'vendor',
+            assumeRolePolicyDocument: trust({
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${FOREIGN}:root` },
+              Action: 'sts:AssumeRole',
+            }),
+          },
+        }),
+      ],
+    },
+    {
+      name: 'role name already taken',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'CreateRole',
+          identity: who.user('dana'),
+          params: { roleName: 'fn-exec' },
+          error: 'EntityAlreadyExists',
+        }),
+      ],
+    },
+  ],
+};
+
 // ---------------------------------------------------------------------------------------------
 // Lambda
 // ---------------------------------------------------------------------------------------------
@@ -857,6 +1126,15 @@ const lambdaGrantScoped = (raw: unknown): boolean =>
     (k) => rsx(raw, `requestParameters.${k}`) !== undefined,
   );
 
+/** What an AddPermission grant opens beyond the organisation: everyone, an outside account, or neither. */
+function lambdaGrantExposure(raw: unknown, ctx: DetectionContext): 'public' | 'foreign' | undefined {
+  const principal = rsx(raw, 'requestParameters.principal');
+  if (!principal) return undefined;
+  if (principal === '*') return lambdaGrantScoped(raw) ? undefined : 'public';
+  const account = accountOfPrincipal(principal);
+  return account && !isOwnAccount(account, raw, ctx) ? 'foreign' : undefined;
+}
+
 const lambdaMadePublic: Detection = {
   id: 'aws.lambda.function_made_public',
   title: 'Lambda function made invocable by anyone or an outside account',
@@ -881,10 +1159,9 @@ const lambdaMadePublic: Detection = {
         ? { evidence: { function: fn, url_auth: 'NONE' }, severity: 'medium', risk: RISK.medium }
         : undefined;
     }
-    const principal = rsx(raw, 'requestParameters.principal');
-    if (!principal) return undefined;
-    if (principal === '*') {
-      if (lambdaGrantScoped(raw)) return undefined;
+    const exposure = lambdaGrantExposure(raw, ctx);
+    const principal = rsx(raw, 'requestParameters.principal') ?? '';
+    if (exposure === 'public') {
       return {
         evidence: {
           function: fn,
@@ -893,8 +1170,7 @@ const lambdaMadePublic: Detection = {
         },
       };
     }
-    const account = accountOfPrincipal(principal);
-    if (account && !isOwnAccount(account, raw, ctx)) {
+    if (exposure === 'foreign') {
       return { evidence: { function: fn, principal }, severity: 'medium', risk: RISK.medium };
     }
     return undefined;
@@ -974,6 +1250,148 @@ const lambdaMadePublic: Detection = {
           name: 'CreateFunctionUrlConfig',
           identity: who.user('john.dev'),
           params: { functionName: 'payments-api', authType: 'AWS_IAM' },
+        }),
+      ],
+    },
+  ],
+};
+
+/** An AWS service principal (`s3.amazonaws.com`) tied by the call to one of our accounts or resources. */
+function scopedServiceGrant(raw: unknown, ctx: DetectionContext): boolean {
+  const principal = rsx(raw, 'requestParameters.principal') ?? '';
+  if (!/^[a-z0-9.-]+\.amazonaws\.com$/.test(principal)) return false;
+  const account = rsx(raw, 'requestParameters.sourceAccount');
+  const sourceArn = rsx(raw, 'requestParameters.sourceArn');
+  if (account) return isOwnAccount(account, raw, ctx);
+  if (!sourceArn) return false;
+  // A bucket ARN names no account (any account's bucket could match): only a source account scopes it.
+  const arnAccount = sourceArn.split(':')[4] ?? '';
+  return arnAccount !== '' && isOwnAccount(arnAccount, raw, ctx);
+}
+
+const lambdaGrantByPerson: Detection = {
+  id: 'aws.lambda.invoke_permission_granted_by_person',
+  title: 'Lambda resource policy grant added by hand',
+  description:
+    "A person, root or instance credentials added a statement to a Lambda function's resource policy outside a " +
+    'deployment pipeline, letting an IAM principal, another role, or an unscoped service call the function. A ' +
+    'grant is how a backdoor function is wired to its trigger or made callable by a second identity the attacker ' +
+    'holds (T1546, T1098); made by hand it is a notable change (medium severity, low risk). Excluded: grants to ' +
+    'an AWS service scoped to one of our accounts or resources (trigger wiring, reported low by ' +
+    '`aws.lambda.function_changed_by_person`), and grants to everyone or an outside account, which ' +
+    '`aws.lambda.function_made_public` reports at higher severity.',
+  attack: ['T1546', 'T1098'],
+  tactic: 'TA0003',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: ['cloudtrail'],
+  triggers: lambdaNames('AddPermission', ['20150331', '20150331v2']),
+  detect: guarded({ source: LAMBDA }, (raw, ctx) => {
+    if (!isInteractiveOrStolen(raw)) return undefined;
+    if (lambdaGrantExposure(raw, ctx) !== undefined || scopedServiceGrant(raw, ctx)) return undefined;
+    return {
+      evidence: {
+        function: functionName(raw),
+        principal: rsx(raw, 'requestParameters.principal') ?? '',
+        action: rsx(raw, 'requestParameters.action') ?? '',
+      },
+    };
+  }),
+  cases: [
+    {
+      name: 'an IAM user lets a role in the account invoke a function',
+      fires: true,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331v2',
+          identity: who.user('john.dev'),
+          params: {
+            functionName: 'payments-api',
+            statementId: 'ops',
+            action: 'lambda:InvokeFunction',
+            principal: `arn:aws:iam::${ORG}:role/ops-runner`,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'an SSO session adds an unscoped service grant',
+      fires: true,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331',
+          identity: who.sso('Dev', 'kim@example.com'),
+          params: {
+            functionName: 'sync',
+            action: 'lambda:InvokeFunction',
+            principal: 'events.amazonaws.com',
+          },
+        }),
+      ],
+    },
+    {
+      name: 'console wires an S3 trigger (service scoped to our bucket)',
+      fires: false,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331v2',
+          identity: who.sso('Dev', 'kim@example.com'),
+          ua: 'console.amazonaws.com',
+          params: {
+            functionName: 'thumbs',
+            action: 'lambda:InvokeFunction',
+            principal: 's3.amazonaws.com',
+            sourceArn: 'arn:aws:s3:::uploads-bucket',
+            sourceAccount: ORG,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'deployment pipeline adds a permission',
+      fires: false,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331v2',
+          identity: who.role('github-actions-deploy', 'GitHubActions'),
+          params: {
+            functionName: 'payments-api',
+            action: 'lambda:InvokeFunction',
+            principal: `arn:aws:iam::${ORG}:role/ops-runner`,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'grant to everyone is left to function_made_public',
+      fires: false,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331v2',
+          identity: who.user('john.dev'),
+          params: { functionName: 'payments-api', action: 'lambda:InvokeFunction', principal: '*' },
+        }),
+      ],
+    },
+    {
+      name: 'statement id already exists',
+      fires: false,
+      records: [
+        ct({
+          source: 'lambda',
+          name: 'AddPermission20150331v2',
+          identity: who.user('john.dev'),
+          params: {
+            functionName: 'payments-api',
+            action: 'lambda:InvokeFunction',
+            principal: `arn:aws:iam::${ORG}:role/ops-runner`,
+          },
+          error: 'ResourceConflictException',
         }),
       ],
     },
@@ -1229,17 +1647,27 @@ const IDP_EVENTS = [
   'CreateOpenIDConnectProvider',
   'UpdateOpenIDConnectProviderThumbprint',
   'AddClientIDToOpenIDConnectProvider',
+  'DeleteOpenIDConnectProvider',
+  'RemoveClientIDFromOpenIDConnectProvider',
 ];
+/** Removing a provider, or an audience from one: cuts federated sign-in rather than opening it. */
+const IDP_REMOVALS = new Set([
+  'DeleteSAMLProvider',
+  'DeleteOpenIDConnectProvider',
+  'RemoveClientIDFromOpenIDConnectProvider',
+]);
 
 const identityProviderChanged: Detection = {
   id: 'aws.iam.identity_provider_changed',
-  title: 'IAM SAML or OIDC identity provider created or changed',
+  title: 'IAM SAML or OIDC identity provider created, changed or removed',
   description:
     'An IAM SAML provider or OpenID Connect provider was created or its trust material changed. Whoever controls ' +
     'that identity provider can mint sign-ins to every role that trusts it, without any IAM credential: the cloud ' +
-    'version of a forged federation trust ("golden SAML"). Deleting a SAML provider is reported at low severity. ' +
-    'Changes made by IAM Identity Center itself are excluded.',
-  attack: ['T1484.002'],
+    'version of a forged federation trust ("golden SAML"). Deleting a provider or removing an audience from one ' +
+    'is a notable change (medium severity, low risk): it locks people out of federated access or clears up after ' +
+    'a rogue provider was used, and it is how a hybrid identity set-up is swapped for another. Changes made by IAM ' +
+    'Identity Center itself are excluded.',
+  attack: ['T1484.002', 'T1556.007'],
   tactic: 'TA0004',
   severity: 'high',
   risk: RISK.high,
@@ -1254,8 +1682,8 @@ const identityProviderChanged: Detection = {
       rsx(raw, 'requestParameters.openIDConnectProviderArn') ??
       '';
     const evidence = { event: name, provider };
-    // Removing a provider cuts federated access (or clears up after a rogue one was used): worth a look, no more.
-    if (name === 'DeleteSAMLProvider') return { evidence, severity: 'low', risk: RISK.low };
+    // Removing a provider cuts federated access (or clears up after a rogue one was used): on the timeline, little risk.
+    if (IDP_REMOVALS.has(name)) return { evidence, severity: 'medium', risk: RISK.low };
     return name.includes('SAML') ? { evidence } : { evidence, severity: 'medium', risk: RISK.medium };
   }),
   cases: [
@@ -1293,6 +1721,33 @@ const identityProviderChanged: Detection = {
           name: 'DeleteSAMLProvider',
           identity: who.user('ops'),
           params: { sAMLProviderArn: `arn:aws:iam::${ORG}:saml-provider/corp-idp` },
+        }),
+      ],
+    },
+    {
+      name: 'OIDC provider deleted by a person',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'DeleteOpenIDConnectProvider',
+          identity: who.sso('Admin', 'kim@example.com'),
+          params: {
+            openIDConnectProviderArn: `arn:aws:iam::${ORG}:oidc-provider/token.actions.githubusercontent.com`,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'deleting a provider that does not exist',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'DeleteSAMLProvider',
+          identity: who.user('ops'),
+          params: { sAMLProviderArn: `arn:aws:iam::${ORG}:saml-provider/old-idp` },
+          error: 'NoSuchEntity',
         }),
       ],
     },
@@ -1458,11 +1913,13 @@ export const AWS_PERSISTENCE: readonly Detection[] = [
   loginProfileForOther,
   rootKeyCreated,
   userCreated,
+  roleCreated,
   newUserAdmin,
   roleTrustOpened,
   lambdaCodeUpdated,
   lambdaLayerAttached,
   lambdaMadePublic,
+  lambdaGrantByPerson,
   layerShared,
   rolesAnywhere,
   userDataModified,

@@ -800,6 +800,231 @@ const privilegedGroup: Detection = {
   ],
 };
 
+// ---------------------------------------------------------------------------------------------
+// Permission changes by hand
+// ---------------------------------------------------------------------------------------------
+
+const ATTACH = ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'];
+const PUT = ['PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy'];
+const REMOVE = [
+  'DetachUserPolicy',
+  'DetachRolePolicy',
+  'DetachGroupPolicy',
+  'DeleteUserPolicy',
+  'DeleteRolePolicy',
+  'DeleteGroupPolicy',
+  'RemoveUserFromGroup',
+];
+
+/** AWS managed policies that take rights away (quarantine, deny-all): `aws.iam.compromised_key_quarantine`. */
+const RESTRICTING_MANAGED =
+  /^arn:aws[a-z-]*:iam::aws:policy\/(?:AWSCompromisedKeyQuarantine(?:V\d+)?|AWSDenyAll)$/;
+/** AWS managed policies that grant reads only (`…ReadOnlyAccess`, `ViewOnlyAccess`, `SecurityAudit`). */
+const READ_ONLY_MANAGED =
+  /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?(?:[A-Za-z0-9]*ReadOnlyAccess|ViewOnlyAccess|SecurityAudit)$/;
+const READ_ACTION = /^[a-z0-9-]+:(?:get|list|describe|head|search|lookup|batchget|view)[a-z0-9*]*$/;
+
+/** The principal acts on itself: `aws.iam.self_privilege_escalation` reports those grants. */
+function onItself(raw: unknown): boolean {
+  const actor = actorOf(raw);
+  const user = rsx(raw, 'requestParameters.userName')?.toLowerCase();
+  const role = rsx(raw, 'requestParameters.roleName')?.toLowerCase();
+  if (actor.type === 'IAMUser') return user !== undefined && user === actor.userName?.toLowerCase();
+  if (actor.type === 'AssumedRole') return role !== undefined && role === actor.roleName?.toLowerCase();
+  return false;
+}
+
+/**
+ * What a hand-made permission change amounts to: `grant` (adds rights, not covered by the admin
+ * detections), `read` (adds read-only rights), `removal`, or undefined when another detection owns
+ * the event or it only restricts.
+ */
+function changeKind(raw: unknown): 'grant' | 'read' | 'removal' | undefined {
+  const name = eventName(raw);
+  if (REMOVE.includes(name)) {
+    return RESTRICTING_MANAGED.test(rsx(raw, 'requestParameters.policyArn') ?? '') ? undefined : 'removal';
+  }
+  if (onItself(raw)) return undefined;
+  if (ATTACH.includes(name)) {
+    const arn = rsx(raw, 'requestParameters.policyArn');
+    if (!arn || managedPolicyGrant(arn) || RESTRICTING_MANAGED.test(arn)) return undefined;
+    return READ_ONLY_MANAGED.test(arn) ? 'read' : 'grant';
+  }
+  if (PUT.includes(name)) {
+    const document = rv(raw, 'requestParameters.policyDocument');
+    if (policyBreadth(document)) return undefined; // aws.iam.inline_admin_policy
+    const statements = statementsOf(document);
+    const allows = statements.filter((st) => st.effect.toLowerCase() === 'allow');
+    if (statements.length > 0 && allows.length === 0) return undefined; // deny-only: a restriction
+    const readOnly =
+      allows.length > 0 &&
+      allows.every(
+        (st) =>
+          st.notActions.length === 0 && st.actions.length > 0 && st.actions.every((a) => READ_ACTION.test(a)),
+      );
+    return readOnly ? 'read' : 'grant';
+  }
+  if (name === 'AddUserToGroup') {
+    const group = rsx(raw, 'requestParameters.groupName');
+    return group && PRIVILEGED_NAME.test(group) ? undefined : 'grant'; // aws.iam.user_added_to_privileged_group
+  }
+  return undefined;
+}
+
+const permissionsChangedByHand: Detection = {
+  id: 'aws.iam.permissions_changed_by_person',
+  title: 'IAM permissions of a user, role or group changed by hand',
+  description:
+    'A person, root or instance credentials attached or put a policy on a user, role or group, or added a user ' +
+    'to a group, outside infrastructure-as-code. Granting an identity more rights is how an attacker widens a ' +
+    'foothold or equips a backdoor identity (T1098); for administrators it is routine, hence a notable change: ' +
+    'medium severity, low risk. Grants of read-only rights (AWS `…ReadOnlyAccess`, `ViewOnlyAccess`, ' +
+    '`SecurityAudit`, inline Get/List/Describe) and removals (detach, delete, leave a group) are low. Not reported ' +
+    'here, because dedicated detections rate them higher: administrator-level managed or inline policies, ' +
+    'admin-named groups, a principal changing its own rights, and quarantine or deny-all policies. Pipelines, ' +
+    'stacks, other workloads and AWS services are excluded.',
+  attack: ['T1098', 'T1098.003'],
+  tactic: 'TA0004',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: ['cloudtrail'],
+  triggers: [...ATTACH, ...PUT, ...REMOVE, 'AddUserToGroup'],
+  detect: guarded({ source: IAM }, (raw) => {
+    if (!isInteractiveOrStolen(raw)) return undefined;
+    const kind = changeKind(raw);
+    if (!kind) return undefined;
+    const policy = rsx(raw, 'requestParameters.policyArn') ?? rsx(raw, 'requestParameters.policyName') ?? '';
+    const evidence: Hit['evidence'] = { event: eventName(raw), target: targetOf(raw), change: kind };
+    if (policy) evidence.policy = lastSegment(policy);
+    return kind === 'grant' ? { evidence } : { evidence, ...at('low') };
+  }),
+  cases: [
+    {
+      name: 'an SSO admin attaches a customer policy to an application role',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'AttachRolePolicy',
+          identity: who.sso('Admin', 'kim@example.com'),
+          params: { roleName: 'billing-app', policyArn: `arn:aws:iam::${ORG}:policy/billing-s3-write` },
+        }),
+      ],
+    },
+    {
+      name: 'an IAM user puts a scoped write policy on another user',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'PutUserPolicy',
+          identity: who.user('ops'),
+          params: {
+            userName: 'etl-loader',
+            policyName: 'sqs',
+            policyDocument: doc([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }]),
+          },
+        }),
+      ],
+    },
+    {
+      name: 'a user added to an ordinary group from the console',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'AddUserToGroup',
+          identity: who.role('IAMOperator', 'lee@example.com'),
+          ua: 'console.amazonaws.com',
+          params: { userName: 'contractor7', groupName: 'Developers' },
+        }),
+      ],
+    },
+    {
+      name: 'a read-only managed policy attached (low)',
+      fires: true,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'AttachUserPolicy',
+          identity: who.user('ops'),
+          params: { userName: 'auditor', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+        }),
+      ],
+    },
+    {
+      name: 'AdministratorAccess is left to managed_admin_policy_attached',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'AttachRolePolicy',
+          identity: who.user('ops'),
+          params: { roleName: 'app', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+        }),
+      ],
+    },
+    {
+      name: 'a CloudFormation stack attaches a policy',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'AttachRolePolicy',
+          identity: who.cfn(),
+          ip: 'cloudformation.amazonaws.com',
+          params: { roleName: 'fn-role', policyArn: `arn:aws:iam::${ORG}:policy/fn-access` },
+        }),
+      ],
+    },
+    {
+      name: 'a Terraform pipeline puts a policy',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'PutRolePolicy',
+          identity: who.role('terraform-apply', 'run-8812'),
+          params: {
+            roleName: 'app',
+            policyName: 'x',
+            policyDocument: doc([{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }]),
+          },
+        }),
+      ],
+    },
+    {
+      name: 'a deny-all inline policy (containment)',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'PutUserPolicy',
+          identity: who.user('ops'),
+          params: {
+            userName: 'leaver',
+            policyName: 'deny',
+            policyDocument: doc([{ Effect: 'Deny', Action: '*', Resource: '*' }]),
+          },
+        }),
+      ],
+    },
+    {
+      name: 'attachment refused',
+      fires: false,
+      records: [
+        ct({
+          source: 'iam',
+          name: 'AttachRolePolicy',
+          identity: who.user('ops'),
+          params: { roleName: 'x', policyArn: `arn:aws:iam::${ORG}:policy/p` },
+          error: 'NoSuchEntity',
+        }),
+      ],
+    },
+  ],
+};
+
 export const AWS_PRIVILEGE_ESCALATION: readonly Detection[] = [
   managedAdminAttached,
   inlineAdmin,
@@ -809,4 +1034,5 @@ export const AWS_PRIVILEGE_ESCALATION: readonly Detection[] = [
   trustGrantsCaller,
   boundaryRemoved,
   privilegedGroup,
+  permissionsChangedByHand,
 ];
