@@ -1784,7 +1784,9 @@ const toolingDisabled: Detection = {
   description:
     'A security service was switched off or paused: Amazon Inspector scanning, Macie sensitive-data discovery, or ' +
     'a Detective behaviour graph. Each removes one source of findings about vulnerable workloads, exposed data or ' +
-    'investigation history.',
+    "investigation history. Slowing Macie's finding publishing below the fifteen-minute default (updates reach " +
+    'EventBridge and Security Hub hours later) is the same impairment in a quieter form: medium with low risk, ' +
+    'since administrators also tune it to cut noise. Setting it back to fifteen minutes is ignored.',
   attack: ['T1562.001'],
   tactic: 'TA0005',
   severity: 'medium',
@@ -1794,8 +1796,15 @@ const toolingDisabled: Detection = {
   detect: guarded({ source: Object.keys(TOOLING) }, (raw) => {
     const name = eventName(raw);
     if (!TOOLING[eventSource(raw)]?.includes(name)) return undefined;
-    if (name === 'UpdateMacieSession' && rs(raw, 'requestParameters.status') !== 'PAUSED') return undefined;
     const evidence: Hit['evidence'] = { service: eventSource(raw).split('.')[0] ?? '', event: name };
+    if (name === 'UpdateMacieSession') {
+      if (rs(raw, 'requestParameters.status') === 'PAUSED') return { evidence };
+      // Slower publishing holds finding updates back from EventBridge and Security Hub for hours.
+      const frequency = rsx(raw, 'requestParameters.findingPublishingFrequency');
+      if (frequency === undefined || frequency.toUpperCase() === 'FIFTEEN_MINUTES') return undefined;
+      evidence.publishing_frequency = frequency.slice(0, 32);
+      return { evidence, risk: RISK.low };
+    }
     const types = strings(rl(raw, 'requestParameters.resourceTypes'));
     if (types.length > 0) evidence.resource_types = types.join(',');
     return { evidence };
@@ -1826,14 +1835,38 @@ const toolingDisabled: Detection = {
       ],
     },
     {
-      name: 'Macie publishing frequency changed',
-      fires: false,
+      name: 'Macie publishing slowed to six hours',
+      fires: true,
       records: [
         ct({
           source: 'macie2',
           name: 'UpdateMacieSession',
           identity: who.user('dev1'),
           params: { findingPublishingFrequency: 'SIX_HOURS' },
+        }),
+      ],
+    },
+    {
+      name: 'Macie publishing restored to fifteen minutes',
+      fires: false,
+      records: [
+        ct({
+          source: 'macie2',
+          name: 'UpdateMacieSession',
+          identity: who.user('dev1'),
+          params: { findingPublishingFrequency: 'FIFTEEN_MINUTES' },
+        }),
+      ],
+    },
+    {
+      name: 'Macie resumed',
+      fires: false,
+      records: [
+        ct({
+          source: 'macie2',
+          name: 'UpdateMacieSession',
+          identity: who.user('dev1'),
+          params: { status: 'ENABLED' },
         }),
       ],
     },
