@@ -3,6 +3,8 @@
  * Windows passwords and user data, and instance-profile credentials put to reconnaissance.
  */
 import type { Detection, Hit } from '../types.ts';
+import { notableCaller } from './aws-discovery.ts';
+import { actorClass, RISK } from './aws-helpers-a.ts';
 import {
   burst,
   type CtSpec,
@@ -15,10 +17,12 @@ import {
   distinctAll,
   eventNameOf,
   eventSourceOf,
+  fromUntrustedNetwork,
   iamUser,
   instanceArn,
   instanceRole,
   isAwsServiceActor,
+  isDenied,
   isInstanceRoleSession,
   MINUTE,
   once,
@@ -157,6 +161,23 @@ const batchByFilter: Detection = {
       ],
     },
     {
+      name: 'negated filter combined with a positive tag filter',
+      fires: true,
+      records: [
+        ct({
+          name: 'BatchGetSecretValue',
+          source: 'secretsmanager',
+          actor: roleSession('orders-api', 'task-5f2c'),
+          params: {
+            filters: [
+              { key: 'tag-key', values: ['!deprecated'] },
+              { key: 'tag-value', values: ['orders'] },
+            ],
+          },
+        }),
+      ],
+    },
+    {
       name: 'explicit list of two secret ids',
       fires: false,
       records: [
@@ -184,6 +205,207 @@ const batchByFilter: Detection = {
 
 // ---------------------------------------------------------------------------------------------
 
+const DENIED_ID = 'aws.secretsmanager.secret_access_denied';
+const secretDenied: Detection = {
+  id: DENIED_ID,
+  title: 'Secret value refused to a person or an unexpected caller',
+  description:
+    'Secrets Manager refused GetSecretValue/BatchGetSecretValue for lack of permission, and the caller was a ' +
+    'person (or an identity the record does not name), instance-profile credentials, or a workload calling ' +
+    'from outside the trusted networks. Workloads are granted the secrets they use, so a refusal there is ' +
+    'usually a deployment bug and stays quiet; a person or a lifted credential trying secrets it has no right ' +
+    'to is an attempt at the secrets store (T1555.006). Medium with low risk, once per principal per ten ' +
+    'minutes; many distinct secrets is the bulk-retrieval rule. IaC/CI identities and AWS services are ignored.',
+  attack: ['T1555.006'],
+  tactic: 'TA0006',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: ['cloudtrail'],
+  triggers: ['GetSecretValue', 'BatchGetSecretValue'],
+  detect(ev, ctx): Hit | undefined {
+    const raw = ev.raw;
+    if (eventSourceOf(raw) !== 'secretsmanager.amazonaws.com' || !isDenied(raw)) return undefined;
+    if (isAwsServiceActor(raw)) return undefined;
+    const who = principalOf(raw);
+    if (!who) return undefined;
+    const caller = isInstanceRoleSession(raw) ? 'instance_credentials' : notableCaller(raw, ctx);
+    if (caller === undefined || !once(ctx, `${DENIED_ID}|${who}`, timeOf(ev), TEN_MIN)) return undefined;
+    const secret =
+      ctStr(raw, 'requestParameters.secretId') ?? ctStrings(raw, 'requestParameters.secretIdList')[0] ?? '';
+    return { evidence: { api: eventNameOf(raw), secret: secret.slice(0, 256), caller } };
+  },
+  cases: [
+    {
+      name: 'an SSO developer is refused a production secret',
+      fires: true,
+      records: [
+        ct({
+          name: 'GetSecretValue',
+          source: 'secretsmanager',
+          actor: roleSession('AWSReservedSSO_Developer_0a1b2c3d4e5f6789', 'ana.silva'),
+          params: { secretId: 'prod/payments/stripe-key' },
+          error: 'AccessDenied',
+        }),
+      ],
+    },
+    {
+      name: 'instance credentials refused a secret',
+      fires: true,
+      records: [
+        ct({
+          name: 'GetSecretValue',
+          source: 'secretsmanager',
+          actor: instanceRole('web-tier', 'i-0abcdef1234567890'),
+          ip: '10.0.4.17',
+          params: { secretId: 'prod/db/master' },
+          error: 'AccessDeniedException',
+        }),
+      ],
+    },
+    {
+      name: 'a workload inside refused its secret (deployment bug)',
+      fires: false,
+      records: [
+        ct({
+          name: 'GetSecretValue',
+          source: 'secretsmanager',
+          actor: roleSession('orders-api', 'task-5f2c'),
+          ip: '10.0.8.21',
+          params: { secretId: 'prod/orders/db' },
+          error: 'AccessDeniedException',
+        }),
+      ],
+    },
+    {
+      name: 'a person reads a secret successfully',
+      fires: false,
+      records: [
+        ct({
+          name: 'GetSecretValue',
+          source: 'secretsmanager',
+          actor: roleSession('AWSReservedSSO_Developer_0a1b2c3d4e5f6789', 'ana.silva'),
+          params: { secretId: 'dev/payments/stripe-key' },
+        }),
+      ],
+    },
+    {
+      name: 'a secret that does not exist',
+      fires: false,
+      records: [
+        ct({
+          name: 'GetSecretValue',
+          source: 'secretsmanager',
+          actor: roleSession('AWSReservedSSO_Developer_0a1b2c3d4e5f6789', 'ana.silva'),
+          params: { secretId: 'prod/typo' },
+          error: 'ResourceNotFoundException',
+        }),
+      ],
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const RDS_LOG_ID = 'aws.rds.log_download_untrusted_network';
+/** Logs that record statements (and so `CREATE USER … IDENTIFIED BY`), not just errors and timings. */
+const STATEMENT_LOG = /audit|general/i;
+
+const rdsLogOutside: Detection = {
+  id: RDS_LOG_ID,
+  title: 'Database logs downloaded from outside the trusted networks',
+  description:
+    'DownloadDBLogFilePortion or DownloadCompleteDBLogFile pulled a database log to an address outside the ' +
+    'trusted networks. Database logs hold SQL text, user names and, in audit or general logs, passwords set in ' +
+    'statements; taking them off-network is collection of data from a cloud service (T1530). Medium with low ' +
+    'risk, medium risk for logs that record statements. Downloads inside the trusted networks (a DBA on the ' +
+    'VPN) are left to the operational log-download rule; IaC/CI identities, failed calls and AWS services are ' +
+    'ignored. One signal per principal and database per ten minutes (a download comes in many portions).',
+  attack: ['T1530', 'T1005'],
+  tactic: 'TA0009',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: ['cloudtrail'],
+  triggers: ['DownloadDBLogFilePortion', 'DownloadCompleteDBLogFile'],
+  detect(ev, ctx): Hit | undefined {
+    const raw = ev.raw;
+    if (eventSourceOf(raw) !== 'rds.amazonaws.com' || !succeeded(raw) || isAwsServiceActor(raw))
+      return undefined;
+    const cls = actorClass(raw);
+    if (cls === 'automation' || cls === 'service' || !fromUntrustedNetwork(raw, ctx)) return undefined;
+    const who = principalOf(raw);
+    if (!who) return undefined;
+    const db = ctStr(raw, 'requestParameters.dBInstanceIdentifier') ?? '';
+    if (!once(ctx, `${RDS_LOG_ID}|${who}|${db}`, timeOf(ev), TEN_MIN)) return undefined;
+    const file = ctStr(raw, 'requestParameters.logFileName') ?? '';
+    const statements = STATEMENT_LOG.test(file);
+    return {
+      risk: statements ? RISK.medium : RISK.low,
+      evidence: { database: db.slice(0, 128), log_file: file.slice(0, 256), statement_log: statements },
+    };
+  },
+  cases: [
+    {
+      name: 'audit log pulled by a user key from the internet',
+      fires: true,
+      records: [
+        ct({
+          name: 'DownloadDBLogFilePortion',
+          source: 'rds',
+          actor: iamUser('contractor-7'),
+          ip: '198.51.100.201',
+          params: {
+            dBInstanceIdentifier: 'billing-db',
+            logFileName: 'audit/server_audit.log',
+            numberOfLines: 4000,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'complete error log downloaded by a role session from outside',
+      fires: true,
+      records: [
+        ct({
+          name: 'DownloadCompleteDBLogFile',
+          source: 'rds',
+          actor: roleSession('ReadOnly', 'reporting'),
+          ip: '203.0.113.9',
+          params: { dBInstanceIdentifier: 'billing-db', logFileName: 'error/mysql-error.log' },
+        }),
+      ],
+    },
+    {
+      name: 'a DBA on the VPN reads the error log',
+      fires: false,
+      records: [
+        ct({
+          name: 'DownloadDBLogFilePortion',
+          source: 'rds',
+          actor: roleSession('DBARole', 'dba'),
+          ip: '10.0.1.100',
+          params: { dBInstanceIdentifier: 'billing-db', logFileName: 'error/mysql-error.log' },
+        }),
+      ],
+    },
+    {
+      name: 'download refused',
+      fires: false,
+      records: [
+        ct({
+          name: 'DownloadDBLogFilePortion',
+          source: 'rds',
+          actor: iamUser('contractor-7'),
+          ip: '198.51.100.201',
+          params: { dBInstanceIdentifier: 'billing-db', logFileName: 'audit/server_audit.log' },
+          error: 'AccessDenied',
+        }),
+      ],
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+
 const SSM_ID = 'aws.ssm.bulk_parameter_decryption';
 const paramRead = (i: number, extra: Partial<CtSpec> = {}): CtSpec => ({
   name: 'GetParameter',
@@ -194,14 +416,24 @@ const paramRead = (i: number, extra: Partial<CtSpec> = {}): CtSpec => ({
   ...extra,
 });
 
+/** Decrypted parameters named in one GetParameters call that make a person's call bulk retrieval. */
+const PERSON_BULK = 5;
+const isPerson = (raw: unknown): boolean => {
+  const cls = actorClass(raw);
+  return cls === 'human' || cls === 'root';
+};
+
 const ssmBulk: Detection = {
   id: SSM_ID,
   title: 'SecureString parameters decrypted in bulk',
   description:
-    'One principal decrypted many distinct SSM Parameter Store values (WithDecryption) in a short window, ' +
-    'or walked the whole hierarchy from "/" with decryption. Parameter Store often holds the same secrets ' +
-    'as Secrets Manager; reading them wholesale is credential harvesting rather than a workload fetching its config.',
-  attack: ['T1555.006'],
+    'One principal decrypted many distinct SSM Parameter Store values (WithDecryption): ten or more in ten ' +
+    'minutes, five or more named in a single GetParameters call by a person (workloads fetch their config in ' +
+    'such batches; people do not need a handful of decrypted secrets at once), or the whole hierarchy walked ' +
+    'from "/". Parameter Store often holds the same secrets as Secrets Manager; reading them wholesale is ' +
+    'credential harvesting rather than a workload fetching its config. A single parameter read, reads without ' +
+    'decryption, failed calls and AWS services stay quiet.',
+  attack: ['T1555.006', 'T1552'],
   tactic: 'TA0006',
   severity: 'medium',
   risk: 25,
@@ -234,9 +466,17 @@ const ssmBulk: Detection = {
       { min: 10, severity: 'medium', risk: 25 },
       { min: 40, severity: 'high', risk: 50 },
     ]);
-    return tier
-      ? { severity: tier.severity, risk: tier.risk, evidence: { distinct_parameters: n, window_minutes: 10 } }
-      : undefined;
+    if (tier)
+      return {
+        severity: tier.severity,
+        risk: tier.risk,
+        evidence: { distinct_parameters: n, window_minutes: 10 },
+      };
+    // A person naming many SecureStrings in one decrypting call is harvesting, whatever came before.
+    const inCall = name === 'GetParameters' ? new Set(names).size : 0;
+    if (inCall >= PERSON_BULK && isPerson(raw) && once(ctx, `${key}|call`, timeOf(ev), TEN_MIN))
+      return { evidence: { parameters_in_call: inCall, distinct_parameters: n, window_minutes: 10 } };
+    return undefined;
   },
   cases: [
     {
@@ -267,6 +507,48 @@ const ssmBulk: Detection = {
           name: 'GetParametersByPath',
           source: 'ssm',
           params: { path: '/', recursive: true, withDecryption: true },
+        }),
+      ],
+    },
+    {
+      name: 'a person decrypts five SecureStrings in one call',
+      fires: true,
+      records: [
+        ct({
+          name: 'GetParameters',
+          source: 'ssm',
+          actor: roleSession('AWSReservedSSO_Developer_0a1b2c3d4e5f6789', 'ana.silva'),
+          params: {
+            names: ['/prod/db/password', '/prod/api/key', '/prod/smtp/pass', '/prod/jwt', '/prod/redis'],
+            withDecryption: true,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'an application decrypts its five settings in one call',
+      fires: false,
+      records: [
+        ct({
+          name: 'GetParameters',
+          source: 'ssm',
+          actor: roleSession('orders-api', 'task-5f2c'),
+          params: {
+            names: ['/orders/db', '/orders/key', '/orders/queue', '/orders/smtp', '/orders/jwt'],
+            withDecryption: true,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'a person reads one decrypted parameter',
+      fires: false,
+      records: [
+        ct({
+          name: 'GetParameter',
+          source: 'ssm',
+          actor: roleSession('AWSReservedSSO_Developer_0a1b2c3d4e5f6789', 'ana.silva'),
+          params: { name: '/prod/db/password', withDecryption: true },
         }),
       ],
     },
@@ -362,9 +644,13 @@ const userDataRead: Detection = {
   title: 'EC2 instance user data downloaded',
   description:
     'DescribeInstanceAttribute with attribute=userData returns the boot script of an instance, which often ' +
-    'carries passwords, tokens or bootstrap keys. A first read (or denied attempt) stays low; the same ' +
-    'principal pulling user data from five or more instances is a sweep for embedded credentials (medium).',
-  attack: ['T1552', 'T1580'],
+    'carries passwords, tokens or bootstrap keys (T1552.005). The probe is the signal, successful or not: a ' +
+    'refused attempt, or a read by a person or by a workload calling from outside the trusted networks, is ' +
+    'medium with low risk (once per principal per ten minutes); other reads (IaC/CI, workloads inside the ' +
+    'trusted networks) stay low. The same principal pulling user data from five or more instances is a sweep ' +
+    'for embedded credentials (medium risk) — posture scanners do that too, so it stays below high. AWS ' +
+    "services, including scanners that read through CloudFormation on a role's behalf, are ignored.",
+  attack: ['T1552.005', 'T1580'],
   tactic: 'TA0006',
   severity: 'low',
   risk: 10,
@@ -382,9 +668,13 @@ const userDataRead: Detection = {
     const tier = reachedTier(ctx, key, n, timeOf(ev), TEN_MIN, [{ min: 5, severity: 'medium', risk: 25 }]);
     if (tier)
       return { severity: tier.severity, risk: tier.risk, entities, evidence: { distinct_instances: n } };
-    // One low signal per principal per burst; a denied attempt still shows what was being looked for.
+    // One signal per principal per burst; a denied attempt still shows what was being looked for.
     if (!once(ctx, `${key}|first`, timeOf(ev), TEN_MIN)) return undefined;
-    return { entities, evidence: { instance_id: instance, denied: !succeeded(raw) } };
+    const refused = isDenied(raw);
+    const caller = notableCaller(raw, ctx);
+    const evidence = { instance_id: instance, denied: refused, caller: caller ?? 'routine' };
+    if (refused || caller !== undefined) return { severity: 'medium', risk: 10, entities, evidence };
+    return succeeded(raw) ? { entities, evidence } : undefined;
   },
   cases: [
     {
@@ -788,6 +1078,7 @@ const endpointInCommand: Detection = {
 export const AWS_CREDENTIAL_ACCESS: readonly Detection[] = [
   secretsBulk,
   batchByFilter,
+  secretDenied,
   ssmBulk,
   passwordData,
   userDataRead,
@@ -795,4 +1086,5 @@ export const AWS_CREDENTIAL_ACCESS: readonly Detection[] = [
   lambdaHarvest,
   agentIdentity,
   endpointInCommand,
+  rdsLogOutside,
 ];

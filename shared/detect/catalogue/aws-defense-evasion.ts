@@ -11,10 +11,12 @@ import {
   denied,
   eventName,
   eventSource,
+  FOREIGN,
   failed,
   guarded,
   isInteractiveOrStolen,
   ORG,
+  ORG2,
   RISK,
   rb,
   recalls,
@@ -277,6 +279,156 @@ const trailWeakened: Detection = {
           name: 'UpdateTrail',
           identity: who.user('dev1'),
           params: { name: 'org-trail', enableLogFileValidation: true },
+        }),
+      ],
+    },
+  ],
+};
+
+/** The account an ARN names (`arn:partition:service:region:account:…`), if it is a 12-digit id. */
+const arnAccount = (arn: string): string | undefined => {
+  const account = arn.startsWith('arn:') ? arn.split(':')[4] : undefined;
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+};
+
+/** Delivery settings of a trail or a Config delivery channel that carry an account in their ARN. */
+const DELIVERY_ARNS: Record<string, readonly string[]> = {
+  CreateTrail: [
+    'requestParameters.snsTopicName',
+    'requestParameters.kmsKeyId',
+    'requestParameters.cloudWatchLogsRoleArn',
+    'responseElements.snsTopicARN',
+    'responseElements.kmsKeyId',
+  ],
+  UpdateTrail: [
+    'requestParameters.snsTopicName',
+    'requestParameters.kmsKeyId',
+    'requestParameters.cloudWatchLogsRoleArn',
+    'responseElements.snsTopicARN',
+    'responseElements.kmsKeyId',
+  ],
+  PutDeliveryChannel: [
+    'requestParameters.deliveryChannel.snsTopicARN',
+    'requestParameters.deliveryChannel.s3KmsKeyArn',
+  ],
+};
+
+const deliveryForeign: Detection = {
+  id: 'aws.logging.delivery_to_foreign_account',
+  title: 'Trail or Config delivery tied to another account',
+  description:
+    'A trail (CreateTrail/UpdateTrail) or an AWS Config delivery channel (PutDeliveryChannel) names an SNS topic, ' +
+    'a KMS key or a delivery role in an account outside the organisation. A foreign notification topic hands ' +
+    'an outsider a live feed of every log file or configuration change; a foreign KMS key lets its owner ' +
+    'decrypt the logs, or revoke the key and leave the account with logs nobody can read. Creating a trail or ' +
+    'a delivery channel is otherwise routine and is not flagged: the destination bucket name carries no ' +
+    'account, so a foreign bucket can only be caught where a bucket of ours is tampered with. Failed calls ' +
+    'and AWS services are ignored.',
+  attack: ['T1562.008', 'T1537'],
+  tactic: 'TA0005',
+  severity: 'high',
+  risk: RISK.high,
+  sources: ['cloudtrail'],
+  triggers: Object.keys(DELIVERY_ARNS),
+  detect: guarded({ source: [CLOUDTRAIL, 'config.amazonaws.com'] }, (raw, ctx) => {
+    const paths = DELIVERY_ARNS[eventName(raw)];
+    if (!paths) return undefined;
+    const own = rsx(raw, 'recipientAccountId');
+    for (const path of paths) {
+      const arn = rsx(raw, path);
+      const account = arn === undefined ? undefined : arnAccount(arn);
+      if (account === undefined || account === own || ctx.config.orgAccounts.has(account)) continue;
+      return {
+        entities: [{ type: 'account', id: account }],
+        evidence: {
+          event: eventName(raw),
+          setting: path.slice(path.lastIndexOf('.') + 1),
+          foreign_account: account,
+          arn: (arn ?? '').slice(0, 256),
+        },
+      };
+    }
+    return undefined;
+  }),
+  cases: [
+    {
+      name: 'trail encrypted with a key in an outside account',
+      fires: true,
+      records: [
+        ct({
+          source: 'cloudtrail',
+          name: 'CreateTrail',
+          identity: who.user('ops'),
+          params: {
+            name: 'audit',
+            s3BucketName: 'audit-logs-5521',
+            kmsKeyId: `arn:aws:kms:eu-west-1:${FOREIGN}:key/1a2b3c4d-0000-4000-8000-0123456789ab`,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'Config changes announced to an outside topic',
+      fires: true,
+      records: [
+        ct({
+          source: 'config',
+          name: 'PutDeliveryChannel',
+          identity: who.sso('Admin', 'kim'),
+          params: {
+            deliveryChannel: {
+              name: 'default',
+              s3BucketName: 'config-history-5521',
+              snsTopicARN: `arn:aws:sns:eu-west-1:${FOREIGN}:config-stream`,
+            },
+          },
+        }),
+      ],
+    },
+    {
+      name: 'plain trail creation with an own-account key',
+      fires: false,
+      records: [
+        ct({
+          source: 'cloudtrail',
+          name: 'CreateTrail',
+          identity: who.user('ops'),
+          params: {
+            name: 'audit',
+            s3BucketName: 'audit-logs-5521',
+            kmsKeyId: `arn:aws:kms:eu-west-1:${ORG}:key/1a2b3c4d-0000-4000-8000-0123456789ab`,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'delivery channel to the organisation log-archive account',
+      fires: false,
+      records: [
+        ct({
+          source: 'config',
+          name: 'PutDeliveryChannel',
+          identity: who.user('ops'),
+          params: {
+            deliveryChannel: { name: 'default', snsTopicARN: `arn:aws:sns:eu-west-1:${ORG2}:config-stream` },
+          },
+        }),
+      ],
+    },
+    {
+      name: 'creation that failed',
+      fires: false,
+      records: [
+        ct({
+          source: 'cloudtrail',
+          name: 'CreateTrail',
+          identity: who.user('ops'),
+          error: 'InsufficientEncryptionPolicyException',
+          params: {
+            name: 'audit',
+            s3BucketName: 'audit-logs-5521',
+            kmsKeyId: `arn:aws:kms:eu-west-1:${FOREIGN}:key/1a2b3c4d-0000-4000-8000-0123456789ab`,
+          },
         }),
       ],
     },
@@ -1784,7 +1936,9 @@ const toolingDisabled: Detection = {
   description:
     'A security service was switched off or paused: Amazon Inspector scanning, Macie sensitive-data discovery, or ' +
     'a Detective behaviour graph. Each removes one source of findings about vulnerable workloads, exposed data or ' +
-    'investigation history.',
+    "investigation history. Slowing Macie's finding publishing below the fifteen-minute default (updates reach " +
+    'EventBridge and Security Hub hours later) is the same impairment in a quieter form: medium with low risk, ' +
+    'since administrators also tune it to cut noise. Setting it back to fifteen minutes is ignored.',
   attack: ['T1562.001'],
   tactic: 'TA0005',
   severity: 'medium',
@@ -1794,8 +1948,15 @@ const toolingDisabled: Detection = {
   detect: guarded({ source: Object.keys(TOOLING) }, (raw) => {
     const name = eventName(raw);
     if (!TOOLING[eventSource(raw)]?.includes(name)) return undefined;
-    if (name === 'UpdateMacieSession' && rs(raw, 'requestParameters.status') !== 'PAUSED') return undefined;
     const evidence: Hit['evidence'] = { service: eventSource(raw).split('.')[0] ?? '', event: name };
+    if (name === 'UpdateMacieSession') {
+      if (rs(raw, 'requestParameters.status') === 'PAUSED') return { evidence };
+      // Slower publishing holds finding updates back from EventBridge and Security Hub for hours.
+      const frequency = rsx(raw, 'requestParameters.findingPublishingFrequency');
+      if (frequency === undefined || frequency.toUpperCase() === 'FIFTEEN_MINUTES') return undefined;
+      evidence.publishing_frequency = frequency.slice(0, 32);
+      return { evidence, risk: RISK.low };
+    }
     const types = strings(rl(raw, 'requestParameters.resourceTypes'));
     if (types.length > 0) evidence.resource_types = types.join(',');
     return { evidence };
@@ -1826,14 +1987,38 @@ const toolingDisabled: Detection = {
       ],
     },
     {
-      name: 'Macie publishing frequency changed',
-      fires: false,
+      name: 'Macie publishing slowed to six hours',
+      fires: true,
       records: [
         ct({
           source: 'macie2',
           name: 'UpdateMacieSession',
           identity: who.user('dev1'),
           params: { findingPublishingFrequency: 'SIX_HOURS' },
+        }),
+      ],
+    },
+    {
+      name: 'Macie publishing restored to fifteen minutes',
+      fires: false,
+      records: [
+        ct({
+          source: 'macie2',
+          name: 'UpdateMacieSession',
+          identity: who.user('dev1'),
+          params: { findingPublishingFrequency: 'FIFTEEN_MINUTES' },
+        }),
+      ],
+    },
+    {
+      name: 'Macie resumed',
+      fires: false,
+      records: [
+        ct({
+          source: 'macie2',
+          name: 'UpdateMacieSession',
+          identity: who.user('dev1'),
+          params: { status: 'ENABLED' },
         }),
       ],
     },
@@ -2038,6 +2223,7 @@ export const AWS_DEFENSE_EVASION: readonly Detection[] = [
   loggingStopped,
   trailDeleted,
   trailWeakened,
+  deliveryForeign,
   selectorsReduced,
   detectorDisabled,
   coverageReduced,

@@ -2,7 +2,8 @@
  * Discovery on AWS: an intruder's first minutes with new credentials — sweeping read APIs across
  * services, dumping IAM, probing permissions, mapping buckets and the defences watching them.
  */
-import type { Detection, Hit } from '../types.ts';
+import type { Detection, DetectionContext, Hit } from '../types.ts';
+import { actorClass, RISK } from './aws-helpers-a.ts';
 import {
   awsService,
   burst,
@@ -12,6 +13,7 @@ import {
   ctTrue,
   eventNameOf,
   eventSourceOf,
+  fromUntrustedNetwork,
   iamUser,
   isAwsServiceActor,
   isConsoleSession,
@@ -28,6 +30,28 @@ import {
 } from './aws-helpers-b.ts';
 
 const TEN_MIN = 10 * MINUTE;
+
+/**
+ * Why a read is worth a place on the timeline: a person (or root, or an identity the record does not
+ * name) made it, or a workload made it from outside the trusted networks. IaC/CI identities, AWS
+ * services and workloads inside the trusted networks give undefined.
+ */
+export function notableCaller(
+  raw: unknown,
+  ctx: DetectionContext,
+): 'person' | 'unidentified' | 'outside' | undefined {
+  switch (actorClass(raw)) {
+    case 'human':
+    case 'root':
+      return 'person';
+    case 'unknown':
+      return 'unidentified';
+    case 'workload':
+      return fromUntrustedNetwork(raw, ctx) ? 'outside' : undefined;
+    default:
+      return undefined;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -552,24 +576,26 @@ const rdsSnapshotSearch: Detection = {
   description:
     'DescribeDBSnapshots or DescribeDBClusterSnapshots was called with IncludePublic or IncludeShared, which ' +
     'lists database snapshots other accounts have exposed or shared. Routine backup tooling asks for its own ' +
-    'snapshots; looking at what is public or shared is reconnaissance for data to restore elsewhere.',
+    'snapshots; looking at what is public or shared is reconnaissance for data to restore elsewhere (T1580). ' +
+    'Asking for public snapshots is medium with low risk whoever asks; asking for shared ones is too when a ' +
+    'person or a workload outside the trusted networks asks, and stays low for IaC/CI and workloads inside ' +
+    '(disaster-recovery jobs copy snapshots shared from a backup account). Failed calls and AWS services are ignored.',
   attack: ['T1580'],
   tactic: 'TA0007',
   severity: 'low',
   risk: 10,
   sources: ['cloudtrail'],
   triggers: ['DescribeDBSnapshots', 'DescribeDBClusterSnapshots'],
-  detect(ev): Hit | undefined {
+  detect(ev, ctx): Hit | undefined {
     const raw = ev.raw;
     if (!succeeded(raw) || isAwsServiceActor(raw)) return undefined;
-    const pub =
-      ctTrue(raw, 'requestParameters.includePublic') ||
-      ctStr(raw, 'requestParameters.snapshotType') === 'public';
-    const shared =
-      ctTrue(raw, 'requestParameters.includeShared') ||
-      ctStr(raw, 'requestParameters.snapshotType') === 'shared';
+    const type = ctStr(raw, 'requestParameters.snapshotType')?.toLowerCase();
+    const pub = ctTrue(raw, 'requestParameters.includePublic') || type === 'public';
+    const shared = ctTrue(raw, 'requestParameters.includeShared') || type === 'shared';
     if (!pub && !shared) return undefined;
-    return { evidence: { include_public: pub, include_shared: shared } };
+    const evidence = { include_public: pub, include_shared: shared };
+    if (pub || notableCaller(raw, ctx) !== undefined) return { severity: 'medium', risk: RISK.low, evidence };
+    return { evidence };
   },
   cases: [
     {
@@ -595,6 +621,32 @@ const rdsSnapshotSearch: Detection = {
         }),
       ],
     },
+    {
+      name: 'a role session from outside lists shared cluster snapshots',
+      fires: true,
+      records: [
+        ct({
+          name: 'DescribeDBClusterSnapshots',
+          source: 'rds',
+          actor: roleSession('ReadOnly', 'analyst-session'),
+          ip: '203.0.113.150',
+          params: { includeShared: true, maxRecords: 50 },
+        }),
+      ],
+    },
+    {
+      name: 'search for public snapshots refused',
+      fires: false,
+      records: [
+        ct({
+          name: 'DescribeDBSnapshots',
+          source: 'rds',
+          actor: iamUser('developer'),
+          params: { includePublic: true },
+          error: 'AccessDenied',
+        }),
+      ],
+    },
   ],
 };
 
@@ -605,23 +657,35 @@ const SES_RECON = [
   'GetAccountSendingEnabled',
   'GetSendStatistics',
   'ListIdentities',
+  'ListVerifiedEmailAddresses',
   'GetIdentityVerificationAttributes',
   'ListEmailIdentities',
   'GetAccount',
 ] as const;
 
 const SES_ID = 'aws.ses.sending_capability_recon';
+const sesKeys = memoKeys((who) => ({
+  checks: `${SES_ID}|${who}`,
+  first: `${SES_ID}|first|${who}`,
+  burst: `${SES_ID}|burst|${who}`,
+}));
+
 const sesRecon: Detection = {
   id: SES_ID,
   title: 'SES sending capability checked',
   description:
     'A principal asked SES whether sending is enabled, what the quota is or which identities are verified. ' +
-    'Stolen keys are routinely tested for SES abuse (spam and phishing from a trusted domain). One call is ' +
-    'informational; two or more different checks within half an hour are raised to low.',
-  attack: ['T1526', 'T1496.004'],
+    'Stolen keys are routinely tested for SES abuse (spam and phishing from a trusted domain) with exactly these ' +
+    'calls. Asked by a person (or an identity the record does not name) or by a workload calling from outside ' +
+    'the trusted networks, the first check in half an hour is medium with low risk, so it joins the timeline ' +
+    'without opening an incident on its own; three or more different checks within half an hour outside the ' +
+    'console (where one page load makes several) are the key-testing pattern and carry medium risk. Denied ' +
+    'checks count: stolen keys often lack SES rights. IaC/CI identities and workloads inside the trusted ' +
+    'networks stay informational; AWS services (Trusted Advisor) are ignored.',
+  attack: ['T1526', 'T1580'],
   tactic: 'TA0007',
   severity: 'info',
-  risk: 5,
+  risk: RISK.info,
   sources: ['cloudtrail'],
   triggers: SES_RECON,
   detect(ev, ctx): Hit | undefined {
@@ -632,17 +696,40 @@ const sesRecon: Detection = {
     const who = principalOf(raw);
     if (!who) return undefined;
     const t = timeOf(ev);
-    const n = ctx.window.distinct(`${SES_ID}|${who}`, eventNameOf(raw), t, 30 * MINUTE);
-    if (n >= 2) return { severity: 'low', risk: 10, evidence: { distinct_ses_checks: n } };
-    return { evidence: { api: eventNameOf(raw) } };
+    const keys = sesKeys(who);
+    const api = eventNameOf(raw);
+    const n = ctx.window.distinct(keys.checks, api, t, 30 * MINUTE);
+    const caller = notableCaller(raw, ctx);
+    const evidence = { api, distinct_ses_checks: n, denied: !succeeded(raw), caller: caller ?? 'routine' };
+    if (caller !== undefined && n >= 3 && !isConsoleSession(raw) && once(ctx, keys.burst, t, 30 * MINUTE))
+      return { severity: 'medium', risk: RISK.medium, evidence };
+    if (caller !== undefined)
+      return once(ctx, keys.first, t, 30 * MINUTE)
+        ? { severity: 'medium', risk: RISK.low, evidence }
+        : undefined;
+    return { evidence };
   },
   cases: [
     {
-      name: 'sending status and quota checked by a user key',
+      name: 'a person checks the send quota from outside',
+      fires: true,
+      records: [
+        ct({ name: 'GetSendQuota', source: 'ses', actor: roleSession('SupportRole', 'kim@example.org') }),
+      ],
+    },
+    {
+      name: 'sending status, quota and identities checked by a user key',
       fires: true,
       records: [
         ct({ name: 'GetAccountSendingEnabled', source: 'ses', actor: iamUser('wp-plugin'), at: 0 }),
         ct({ name: 'GetSendQuota', source: 'ses', actor: iamUser('wp-plugin'), at: 5 }),
+        ct({
+          name: 'ListIdentities',
+          source: 'ses',
+          actor: iamUser('wp-plugin'),
+          at: 9,
+          error: 'AccessDenied',
+        }),
       ],
     },
     {
@@ -666,28 +753,52 @@ const sesRecon: Detection = {
 
 // ---------------------------------------------------------------------------------------------
 
+const PWD_POLICY_ID = 'aws.iam.password_policy_discovery';
 const passwordPolicy: Detection = {
-  id: 'aws.iam.password_policy_discovery',
+  id: PWD_POLICY_ID,
   title: 'Account password policy read',
   description:
     'GetAccountPasswordPolicy tells an attacker how long and complex console passwords must be and whether ' +
-    'they expire, which shapes password spraying. Informational context for an investigation.',
+    'they expire, which shapes password spraying and the passwords they set on backdoor users (T1201). Read ' +
+    'through the API by a person, by an identity the record does not name, or by a workload from outside the ' +
+    'trusted networks it is medium with low risk (once a day per principal): a discovery step for the ' +
+    'timeline, not an incident on its own. The IAM console page load, IaC/CI identities and workloads inside ' +
+    'the trusted networks (posture checks) stay informational; AWS services are ignored.',
   attack: ['T1201'],
   tactic: 'TA0007',
   severity: 'info',
-  risk: 5,
+  risk: RISK.info,
   sources: ['cloudtrail'],
   triggers: ['GetAccountPasswordPolicy'],
-  detect(ev): Hit | undefined {
+  detect(ev, ctx): Hit | undefined {
     const raw = ev.raw;
-    if (isAwsServiceActor(raw) || !principalOf(raw)) return undefined;
-    return { evidence: { denied: !succeeded(raw) } };
+    if (isAwsServiceActor(raw)) return undefined;
+    const who = principalOf(raw);
+    if (!who) return undefined;
+    const caller = isConsoleSession(raw) ? undefined : notableCaller(raw, ctx);
+    const evidence = { denied: !succeeded(raw), caller: caller ?? 'routine' };
+    if (caller === undefined) return { evidence };
+    return once(ctx, `${PWD_POLICY_ID}|${who}`, timeOf(ev), 24 * 60 * MINUTE)
+      ? { severity: 'medium', risk: RISK.low, evidence }
+      : undefined;
   },
   cases: [
     {
       name: 'a user key reads the password policy',
       fires: true,
       records: [ct({ name: 'GetAccountPasswordPolicy', source: 'iam', actor: iamUser('svc-legacy') })],
+    },
+    {
+      name: 'a role session from a VPS reads it',
+      fires: true,
+      records: [
+        ct({
+          name: 'GetAccountPasswordPolicy',
+          source: 'iam',
+          actor: roleSession('app-runtime', 'worker-7'),
+          ip: '45.77.10.9',
+        }),
+      ],
     },
     {
       name: 'service event',
