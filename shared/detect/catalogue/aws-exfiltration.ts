@@ -4,6 +4,7 @@
  * plus bulk reads and reads of our buckets by outside accounts.
  */
 import type { Detection, DetectionContext, EntityRef, Hit } from '../types.ts';
+import { isInteractiveOrStolen } from './aws-helpers-a.ts';
 import {
   accountEntity,
   accountFromArn,
@@ -1358,6 +1359,138 @@ const exportTask: Detection = {
   ],
 };
 
+// ---------------------------------------------------------------------------------------------
+
+/** Calls that capture an instance's disks (or a volume) as an image or snapshot, or copy one. */
+const CAPTURES = ['CreateImage', 'CopyImage', 'CreateSnapshot', 'CreateSnapshots', 'CopySnapshot'];
+const CAPTURE_ID = 'aws.ec2.disk_image_captured_by_person';
+
+const captureDetection: Detection = {
+  id: CAPTURE_ID,
+  title: 'Instance disks captured or copied as an image or snapshot by hand',
+  description:
+    'A person (or instance credentials used interactively) created an AMI or snapshot of an instance or ' +
+    'volume, or copied one. An image holds the whole disk — code, keys, data — in a form that can be shared ' +
+    'with another account, copied to a region nobody watches, or launched with a key the intruder holds: the ' +
+    'staging step before snapshot and AMI exfiltration. Backup jobs and AMI pipelines do this as AWS services ' +
+    'or IaC and are ignored; done by hand it is a notable change (medium on the timeline, low risk, once per ' +
+    'principal per hour). A copy re-encrypted under a KMS key of an account outside the organisation is ' +
+    'high: only that account can read or share the copy.',
+  attack: ['T1578.001', 'T1074.002'],
+  tactic: 'TA0009',
+  severity: 'medium',
+  risk: 10,
+  sources: ['cloudtrail'],
+  triggers: CAPTURES,
+  detect(ev, ctx): Hit | undefined {
+    const raw = ev.raw;
+    if (!succeeded(raw) || eventSourceOf(raw) !== 'ec2.amazonaws.com' || isAwsServiceActor(raw))
+      return undefined;
+    if (!isInteractiveOrStolen(raw)) return undefined;
+    const name = eventNameOf(raw);
+    const source =
+      ctStr(raw, 'requestParameters.instanceId') ??
+      ctStr(raw, 'requestParameters.instanceSpecification.instanceId') ??
+      ctStr(raw, 'requestParameters.volumeId') ??
+      ctStr(raw, 'requestParameters.sourceImageId') ??
+      ctStr(raw, 'requestParameters.sourceSnapshotId') ??
+      '';
+    const created = ctStr(raw, 'responseElements.imageId') ?? ctStr(raw, 'responseElements.snapshotId') ?? '';
+    const kmsKey = ctStr(raw, 'requestParameters.kmsKeyId') ?? '';
+    const foreignKey = kmsKey.startsWith('arn:') ? foreignAccount(kmsKey, ctx, raw) : undefined;
+    const evidence = {
+      api: name,
+      source,
+      created,
+      source_region: ctStr(raw, 'requestParameters.sourceRegion') ?? '',
+      ...(foreignKey ? { kms_key_account: foreignKey } : {}),
+    };
+    const entities = [
+      ...(source ? [resourceEntity(source)] : []),
+      ...(created ? [resourceEntity(created)] : []),
+    ];
+    if (foreignKey)
+      return { severity: 'high', risk: 50, entities: [...entities, accountEntity(foreignKey)], evidence };
+    if (!once(ctx, `${CAPTURE_ID}|${principalOf(raw) ?? ''}`, timeOf(ev), 60 * MINUTE)) return undefined;
+    return { entities, evidence };
+  },
+  cases: [
+    {
+      name: 'an AMI of a server created from the console',
+      fires: true,
+      records: [
+        ct({
+          name: 'CreateImage',
+          source: 'ec2',
+          actor: roleSession('PlatformAdmin', 'sam.ortiz'),
+          ip: 'AWS Internal',
+          ua: 'AWS Internal',
+          params: { instanceId: 'i-0a9b8c7d6e5f43210', name: 'db-host-copy', noReboot: true },
+          response: { imageId: 'ami-0f1e2d3c4b5a69788' },
+          extra: { sessionCredentialFromConsole: true },
+        }),
+      ],
+    },
+    {
+      name: 'snapshot copied under an outside KMS key',
+      fires: true,
+      records: [
+        ct({
+          name: 'CopySnapshot',
+          source: 'ec2',
+          actor: iamUser('backup-admin'),
+          params: {
+            sourceSnapshotId: 'snap-0123456789abcdef0',
+            sourceRegion: 'eu-west-1',
+            encrypted: true,
+            kmsKeyId: 'arn:aws:kms:eu-west-1:999988887777:key/0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9',
+          },
+          response: { snapshotId: 'snap-0fedcba9876543210' },
+        }),
+      ],
+    },
+    {
+      name: 'AWS Backup creating the nightly image',
+      fires: false,
+      records: [
+        ct({
+          name: 'CreateImage',
+          source: 'ec2',
+          actor: serviceDriven('backup.amazonaws.com', 'AWSBackupDefaultServiceRole'),
+          params: { instanceId: 'i-0a9b8c7d6e5f43210', name: 'AwsBackup_i-0a9b8c7d6e5f43210' },
+          response: { imageId: 'ami-0aa11bb22cc33dd44' },
+        }),
+      ],
+    },
+    {
+      name: 'an image pipeline role baking an AMI',
+      fires: false,
+      records: [
+        ct({
+          name: 'CreateImage',
+          source: 'ec2',
+          actor: roleSession('packer-builder', 'build-2291'),
+          params: { instanceId: 'i-0b1c2d3e4f5a6b7c8', name: 'golden-2024-05-14' },
+          response: { imageId: 'ami-0bb22cc33dd44ee55' },
+        }),
+      ],
+    },
+    {
+      name: 'image creation refused',
+      fires: false,
+      records: [
+        ct({
+          name: 'CreateImage',
+          source: 'ec2',
+          actor: iamUser('intern'),
+          params: { instanceId: 'i-0a9b8c7d6e5f43210', name: 'x' },
+          error: 'Client.UnauthorizedOperation',
+        }),
+      ],
+    },
+  ],
+};
+
 export const AWS_EXFILTRATION: readonly Detection[] = [
   ebsShare,
   rdsShare,
@@ -1371,4 +1504,5 @@ export const AWS_EXFILTRATION: readonly Detection[] = [
   bulkDownload,
   externalAccess,
   exportTask,
+  captureDetection,
 ];

@@ -4,11 +4,13 @@
  * (GPU and multi-region launches for mining).
  */
 import type { Detection, Hit } from '../types.ts';
+import { actorClass, RISK } from './aws-helpers-a.ts';
 import {
   accountEntity,
   bucketArn,
   burst,
   ct,
+  ctFalse,
   ctGet,
   ctItems,
   ctList,
@@ -34,6 +36,7 @@ import {
 } from './aws-helpers-b.ts';
 
 const TEN_MIN = 10 * MINUTE;
+const DAY = 24 * 60 * MINUTE;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -731,13 +734,29 @@ const multiRegion: Detection = {
 /** Accelerated and FPGA families favoured for mining (and rarely needed by most workloads). */
 const GPU_FAMILY = /^(ml\.)?(p\d|g\d|gr\d|inf\d|trn\d|dl\d|vt\d|f\d)[a-z0-9-]*\./i;
 
+/** An instance type as CloudTrail carries it: a string, or (some exporters) an object holding the value. */
+function typeAt(record: unknown, path: string): string | undefined {
+  const v = ctGet(record, path);
+  if (typeof v === 'string') return v;
+  for (const k of ['value', 'Value']) {
+    const inner = ctGet(v, k);
+    if (typeof inner === 'string') return inner;
+  }
+  return undefined;
+}
+
 function launchedType(raw: unknown): string {
   const name = eventNameOf(raw);
-  if (name === 'CreateTrainingJob') return ctStr(raw, 'requestParameters.resourceConfig.instanceType') ?? '';
-  if (name === 'CreateNotebookInstance') return ctStr(raw, 'requestParameters.instanceType') ?? '';
-  return (
-    ctStr(raw, 'requestParameters.instanceType') ?? ctStr(raw, 'requestParameters.instanceType.value') ?? ''
-  );
+  if (name === 'CreateTrainingJob') return typeAt(raw, 'requestParameters.resourceConfig.instanceType') ?? '';
+  if (name === 'CreateNotebookInstance') return typeAt(raw, 'requestParameters.instanceType') ?? '';
+  const asked = typeAt(raw, 'requestParameters.instanceType');
+  if (asked) return asked;
+  // Launch-template and fleet launches name no type in the request; the launched instances carry it.
+  for (const item of ctItems(raw, 'responseElements.instancesSet').slice(0, 50)) {
+    const launched = typeAt(item, 'instanceType');
+    if (launched) return launched;
+  }
+  return '';
 }
 
 const GPU_ID = 'aws.ec2.gpu_instance_launch';
@@ -747,8 +766,11 @@ const gpuLaunch: Detection = {
   description:
     'RunInstances (or a SageMaker notebook or training job) asked for GPU/accelerator capacity (p, g, inf, trn, ' +
     'dl, vt, f families), or for twenty or more instances in one call. This is what cryptominers buy with ' +
-    'stolen credentials. Launches by a person — including failed or dry-run attempts, which show intent — are ' +
-    'medium; launches made by Auto Scaling or a fleet stay low, once per hour.',
+    'stolen credentials. Launches by a person or workload — including failed or dry-run attempts, which show ' +
+    'intent — are medium. Launches made by AWS on our behalf (Auto Scaling, EC2 Fleet, Spot, EKS node groups) ' +
+    'count too, since a miner who creates a GPU Auto Scaling group or fleet gets the instances launched by the ' +
+    'service: medium on the timeline but low risk, once a day per account, region and type, so a legitimate ' +
+    'GPU fleet does not build risk on its own. Failed service launches are ignored.',
   attack: ['T1496.001'],
   tactic: 'TA0040',
   severity: 'low',
@@ -770,13 +792,14 @@ const gpuLaunch: Detection = {
       failed: !succeeded(raw),
       dry_run: isDryRun(raw),
     };
+    const region = ctStr(raw, 'awsRegion') ?? '';
     if (isAwsServiceActor(raw)) {
-      if (!succeeded(raw) || !once(ctx, `${GPU_ID}|${principalOf(raw) ?? ''}`, timeOf(ev), 60 * MINUTE))
+      const account = ctStr(raw, 'recipientAccountId') ?? '';
+      if (!succeeded(raw) || !once(ctx, `${GPU_ID}|service|${account}|${region}|${type}`, timeOf(ev), DAY))
         return undefined;
-      return { evidence };
+      return { severity: 'medium', risk: RISK.low, evidence: { ...evidence, launched_by_service: true } };
     }
     // A retry loop or a fleet of identical calls is one story: one signal per principal, region and type.
-    const region = ctStr(raw, 'awsRegion') ?? '';
     if (!once(ctx, `${GPU_ID}|${principalOf(raw) ?? ''}|${region}|${type}`, timeOf(ev), TEN_MIN))
       return undefined;
     return { severity: 'medium', risk: 25, evidence };
@@ -824,6 +847,48 @@ const gpuLaunch: Detection = {
             trainingJobName: 'x1',
             resourceConfig: { instanceType: 'ml.p3.16xlarge', instanceCount: 4, volumeSizeInGB: 50 },
           },
+        }),
+      ],
+    },
+    {
+      name: 'a fleet launch whose type is only in the response',
+      fires: true,
+      records: [
+        ct({
+          name: 'RunInstances',
+          source: 'ec2',
+          actor: serviceDriven('autoscaling.amazonaws.com', 'AWSServiceRoleForAutoScaling'),
+          params: {
+            launchTemplate: { launchTemplateId: 'lt-0a1b2c3d4e5f60718', version: '3' },
+            instancesSet: { items: [{ minCount: 1, maxCount: 1 }] },
+          },
+          response: {
+            instancesSet: { items: [{ instanceId: 'i-0f9e8d7c6b5a43210', instanceType: 'g4dn.xlarge' }] },
+          },
+        }),
+      ],
+    },
+    {
+      name: 'a failed GPU launch by Auto Scaling (capacity)',
+      fires: false,
+      records: [
+        ct({
+          name: 'RunInstances',
+          source: 'ec2',
+          actor: serviceDriven('autoscaling.amazonaws.com', 'AWSServiceRoleForAutoScaling'),
+          params: { instanceType: 'p4d.24xlarge', instancesSet: { items: [{ minCount: 1, maxCount: 1 }] } },
+          error: 'Server.InsufficientInstanceCapacity',
+        }),
+      ],
+    },
+    {
+      name: 'an instance type that is neither string nor value object',
+      fires: false,
+      records: [
+        ct({
+          name: 'RunInstances',
+          source: 'ec2',
+          params: { instanceType: { family: 'p3', size: 2 }, instancesSet: { items: [{ maxCount: 1 }] } },
         }),
       ],
     },
@@ -996,30 +1061,45 @@ const rdsDeleted: Detection = {
   id: 'aws.rds.database_deleted',
   title: 'Database deleted',
   description:
-    'A database instance or cluster was deleted by a person. With a final snapshot this is low (decommissioning ' +
-    'looks the same); with SkipFinalSnapshot no copy is taken at deletion (medium); with DeleteAutomatedBackups ' +
-    'as well nothing is left to restore (high). Stack teardowns by CloudFormation are ignored.',
+    'A database instance or cluster was deleted. Destroying a database is the point of a wiper and takes a ' +
+    'service down even when a copy remains, so every deletion goes on the timeline (medium). With a final ' +
+    'snapshot it is a notable change at low risk (decommissioning looks the same); with SkipFinalSnapshot but ' +
+    'automated backups retained, medium risk; with SkipFinalSnapshot and the automated backups deleted too ' +
+    '(which DeleteAutomatedBackups does by default) nothing is left to restore: high. Deletions by IaC count one ' +
+    'step lower (ephemeral environments are torn down that way); CloudFormation stack teardowns, AWS services ' +
+    'and failed calls are ignored.',
   attack: ['T1485', 'T1490'],
   tactic: 'TA0040',
-  severity: 'low',
-  risk: 10,
+  severity: 'medium',
+  risk: RISK.low,
   sources: ['cloudtrail'],
   triggers: ['DeleteDBInstance', 'DeleteDBCluster'],
   detect(ev): Hit | undefined {
     const raw = ev.raw;
     if (!succeeded(raw) || isAwsServiceActor(raw)) return undefined;
     const skipped = ctTrue(raw, 'requestParameters.skipFinalSnapshot');
-    const backupsToo = ctTrue(raw, 'requestParameters.deleteAutomatedBackups');
+    // RDS removes automated backups with the database unless told to retain them.
+    const backupsToo = !ctFalse(raw, 'requestParameters.deleteAutomatedBackups');
     const db =
       ctStr(raw, 'requestParameters.dBInstanceIdentifier') ??
       ctStr(raw, 'requestParameters.dBClusterIdentifier') ??
       '';
     const arn = ctStr(raw, 'responseElements.dBInstanceArn') ?? ctStr(raw, 'responseElements.dBClusterArn');
     const entities = arn ? [resourceEntity(arn)] : [];
-    const evidence = { database: db, final_snapshot: !skipped, automated_backups_deleted: backupsToo };
-    if (skipped && backupsToo) return { severity: 'high', risk: 50, entities, evidence };
-    if (skipped) return { severity: 'medium', risk: 25, entities, evidence };
-    return { entities, evidence };
+    const evidence = {
+      database: db,
+      final_snapshot: !skipped,
+      automated_backups_deleted: skipped && backupsToo,
+    };
+    const tiers: readonly (Pick<Hit, 'severity' | 'risk'> | undefined)[] = [
+      undefined,
+      { severity: 'medium', risk: RISK.low },
+      { severity: 'medium', risk: 25 },
+      { severity: 'high', risk: 50 },
+    ];
+    const level = (skipped ? (backupsToo ? 3 : 2) : 1) - (actorClass(raw) === 'automation' ? 1 : 0);
+    const tier = tiers[level];
+    return tier ? { ...tier, entities, evidence } : undefined;
   },
   cases: [
     {
@@ -1052,6 +1132,38 @@ const rdsDeleted: Detection = {
             finalDBClusterSnapshotIdentifier: 'aurora-cluster-prod-final',
           },
           response: { dBClusterIdentifier: 'aurora-cluster-prod', status: 'deleting' },
+        }),
+      ],
+    },
+    {
+      name: 'instance deleted without a snapshot, automated backups retained',
+      fires: true,
+      records: [
+        ct({
+          name: 'DeleteDBInstance',
+          source: 'rds',
+          actor: roleSession('DBARole', 'ops-priya'),
+          params: {
+            dBInstanceIdentifier: 'legacy-crm',
+            skipFinalSnapshot: true,
+            deleteAutomatedBackups: false,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'a pipeline tearing down a preview database with a final snapshot',
+      fires: false,
+      records: [
+        ct({
+          name: 'DeleteDBInstance',
+          source: 'rds',
+          actor: roleSession('terraform-preview', 'pr-4412'),
+          params: {
+            dBInstanceIdentifier: 'preview-4412',
+            skipFinalSnapshot: false,
+            finalDBSnapshotIdentifier: 'preview-4412-final',
+          },
         }),
       ],
     },

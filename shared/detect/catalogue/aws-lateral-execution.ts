@@ -2,7 +2,8 @@
  * Execution and lateral movement on AWS: running code on instances and containers through the
  * control plane (SSM, EC2 Instance Connect, ECS Exec, Lambda, user data).
  */
-import type { Detection, Hit } from '../types.ts';
+import type { Detection, DetectionContext, Hit } from '../types.ts';
+import { actorClass, RISK, untrustedSource } from './aws-helpers-a.ts';
 import {
   awsService,
   burst,
@@ -31,6 +32,16 @@ import {
 } from './aws-helpers-b.ts';
 
 const TEN_MIN = 10 * MINUTE;
+
+/**
+ * A person (or root) at the keyboard from an address outside the trusted networks: the case where
+ * interactive access to an instance is worth a line on the timeline on its own. Returns that address.
+ */
+function personFromOutside(raw: unknown, ctx: DetectionContext): string | undefined {
+  const cls = actorClass(raw);
+  if (cls !== 'human' && cls !== 'root') return undefined;
+  return untrustedSource(raw, ctx);
+}
 
 /** Instance ids an SSM SendCommand reaches: explicit ids, or an InstanceIds target (possibly "*"). */
 function commandTargets(raw: unknown): { ids: string[]; everything: boolean } {
@@ -144,9 +155,13 @@ const sessionFanout: Detection = {
   id: SESSION_ID,
   title: 'Interactive SSM sessions opened on several instances',
   description:
-    'One principal opened Session Manager shells on three or more distinct instances within ten minutes. People ' +
-    'usually work on one or two hosts at a time; hopping across many is how an intruder with cloud credentials ' +
-    'moves laterally without SSH keys or open ports.',
+    'One principal opened Session Manager shells on three or more distinct instances within ten minutes (medium; ' +
+    'high at fifteen). People usually work on one or two hosts at a time; hopping across many is how an intruder ' +
+    'with cloud credentials moves laterally without SSH keys or open ports. A single session opened by a person ' +
+    'from outside the trusted networks is a notable access (medium on the timeline, low risk, once per person ' +
+    'and instance per hour): a shell with the instance role reached from anywhere, which is what stolen console ' +
+    'or SSO sessions are used for. Sessions by workloads, from trusted networks, by AWS services, and refused ' +
+    'calls are not reported alone.',
   attack: ['T1021.007'],
   tactic: 'TA0008',
   severity: 'medium',
@@ -166,7 +181,12 @@ const sessionFanout: Detection = {
       { min: 3, severity: 'medium', risk: 25 },
       { min: 15, severity: 'high', risk: 50 },
     ]);
-    return tier ? { severity: tier.severity, risk: tier.risk, evidence: { distinct_targets: n } } : undefined;
+    const entities = [resourceEntity(instanceArn(raw, target))];
+    if (tier)
+      return { severity: tier.severity, risk: tier.risk, entities, evidence: { distinct_targets: n } };
+    const outside = personFromOutside(raw, ctx);
+    if (!outside || !once(ctx, `${key}|outside|${target}`, t, 60 * MINUTE)) return undefined;
+    return { risk: RISK.low, entities, evidence: { distinct_targets: n, target, source_ip: outside } };
   },
   cases: [
     {
@@ -182,14 +202,45 @@ const sessionFanout: Detection = {
       })),
     },
     {
-      name: 'repeated sessions on the same bastion',
+      name: 'one session by an SSO user from an outside address',
+      fires: true,
+      records: [
+        ct({
+          name: 'StartSession',
+          source: 'ssm',
+          actor: roleSession('AWSReservedSSO_Operator_5f1e2d3c4b5a6978', 'nadia.k'),
+          ip: '185.220.101.34',
+          params: { target: 'i-0de1f2a3b4c5d6e7f' },
+          response: {
+            sessionId: 'nadia.k-0a1b2c3d4e5f',
+            tokenValue: 'Value hidden due to security reasons.',
+          },
+        }),
+      ],
+    },
+    {
+      name: 'repeated sessions on the same bastion by a workload',
       fires: false,
       records: burst(6, (i) => ({
         name: 'StartSession',
         source: 'ssm',
+        actor: roleSession('patch-orchestrator', 'run-1187'),
         params: { target: 'i-047fce8bf4806e5ee' },
         at: i * 60,
       })),
+    },
+    {
+      name: 'one session by a person from the office network',
+      fires: false,
+      records: [
+        ct({
+          name: 'StartSession',
+          source: 'ssm',
+          actor: iamUser('dana.ops'),
+          ip: '10.20.30.40',
+          params: { target: 'i-0de1f2a3b4c5d6e7f' },
+        }),
+      ],
     },
   ],
 };
@@ -342,8 +393,9 @@ const instanceConnect: Detection = {
   description:
     'A temporary SSH public key was pushed to an instance (or its serial console) through EC2 Instance ' +
     'Connect, which lets whoever holds the private key log in for the next minute. One push is ordinary ' +
-    'admin work and stays low; pushes to several instances in a row, or to the serial console (which bypasses ' +
-    'network controls), are raised to medium.',
+    'admin work and stays low; pushed by a person from outside the trusted networks it is a notable access ' +
+    '(medium on the timeline, low risk), and pushes to several instances in a row, or to the serial console ' +
+    '(which bypasses network controls), are medium. Refused pushes and AWS services are ignored.',
   attack: ['T1021.004', 'T1021.007'],
   tactic: 'TA0008',
   severity: 'low',
@@ -369,10 +421,36 @@ const instanceConnect: Detection = {
     };
     const tier = reachedTier(ctx, key, n, t, TEN_MIN, [{ min: 3, severity: 'medium', risk: 25 }]);
     if (tier) return { severity: tier.severity, risk: tier.risk, entities, evidence };
-    return serial ? { severity: 'medium', risk: 25, entities, evidence } : { entities, evidence };
+    if (serial) return { severity: 'medium', risk: 25, entities, evidence };
+    const outside = personFromOutside(raw, ctx);
+    if (outside)
+      return { severity: 'medium', risk: RISK.low, entities, evidence: { ...evidence, source_ip: outside } };
+    return { entities, evidence };
   },
   cases: [
-    { name: 'one key pushed to one instance', fires: true, records: [ct(pushKey(0))] },
+    { name: 'one key pushed to one instance by a workload (low)', fires: true, records: [ct(pushKey(0))] },
+    {
+      name: 'one key pushed by an SSO user from an outside address (medium, low risk)',
+      fires: true,
+      records: [
+        ct(
+          pushKey(0, {
+            actor: roleSession('AWSReservedSSO_Admin_0a1b2c3d4e5f6789', 'kim'),
+            ip: '185.220.101.34',
+          }),
+        ),
+      ],
+    },
+    {
+      name: 'one key pushed by a person from the office network (low)',
+      fires: true,
+      records: [ct(pushKey(0, { ip: '10.20.30.40' }))],
+    },
+    {
+      name: 'a bastion workload pushing a key (low)',
+      fires: true,
+      records: [ct(pushKey(0, { actor: roleSession('bastion-broker', 'broker-session-7') }))],
+    },
     { name: 'keys pushed to three instances', fires: true, records: burst(3, (i) => pushKey(i)) },
     {
       name: 'serial console key',

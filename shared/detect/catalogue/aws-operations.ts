@@ -209,6 +209,11 @@ const groupId = (raw: unknown): string =>
   rsx(raw, 'requestParameters.groupName') ??
   '';
 
+interface Opening {
+  severity: Severity;
+  risk: number;
+}
+
 /**
  * How much one ingress grant opens, by who made it:
  * - the world on admin ports (or all ports): high (medium when IaC deploys it — a misconfiguration,
@@ -216,17 +221,22 @@ const groupId = (raw: unknown): string =>
  * - the world on other ports: medium (low for IaC) — a public listener is a decision worth a look;
  * - one internet address or range on an admin port, by hand: medium — "let my IP in on SSH" is how
  *   an intruder reaches an instance, and an admin bypassing the bastion looks the same;
- * - anything else a person adds: low; workloads and IaC narrowing or adding internal rules: nothing.
+ * - an internet address or range on another port, by hand: a notable opening (medium on the
+ *   timeline, low risk) — intruders let their own hosts in this way too;
+ * - anything else a person adds (internal ranges, including non-routable ones): low; workloads and
+ *   IaC narrowing or adding internal rules: nothing.
  */
-function ingressSeverity(g: Grant, cls: ActorClass): Severity | undefined {
+function ingressOpening(g: Grant, cls: ActorClass): Opening | undefined {
+  const at = (severity: Severity): Opening => ({ severity, risk: RISK[severity] });
   const admin = g.ports.all || g.ports.admin.length > 0;
   const automation = cls === 'automation';
   if (g.reach === 'world') {
-    if (admin) return automation ? 'medium' : 'high';
-    return automation ? 'low' : 'medium';
+    if (admin) return at(automation ? 'medium' : 'high');
+    return at(automation ? 'low' : 'medium');
   }
-  if (g.reach === 'internet' && admin && NOT_AUTOMATION.has(cls)) return 'medium';
-  return BY_PERSON.has(cls) ? 'low' : undefined;
+  if (g.reach === 'internet' && admin && NOT_AUTOMATION.has(cls)) return at('medium');
+  if (!BY_PERSON.has(cls)) return undefined;
+  return g.reach === 'internet' ? { severity: 'medium', risk: RISK.low } : at('low');
 }
 
 const ORDER: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
@@ -240,8 +250,11 @@ const sgOpened: Detection = {
     'An ingress rule was added to a security group. Opening admin or database ports (SSH, RDP, SQL, Redis, ' +
     'Kubernetes…) or all traffic to 0.0.0.0/0 or ::/0 is high; other ports open to the world, and admin ports ' +
     'opened by hand to a specific internet address (the "let my IP in" move intruders use to reach an ' +
-    'instance), are medium; other rules people add are low. Revocations, failed calls and AWS services are ' +
-    'ignored; IaC deployments count one step lower. Egress opened to the world on every port by a person is low.',
+    'instance), are medium. Other ports opened by hand to an internet address or range are a notable ' +
+    'firewall change: medium on the timeline but low risk, so routine admin work never opens an incident ' +
+    'alone. Internal and non-routable ranges, and rules referencing other groups, added by people, are low. ' +
+    'Revocations, failed calls and AWS services are ignored; IaC deployments count one step lower. Egress ' +
+    'opened to the world on every port by a person is low.',
   attack: ['T1562.007'],
   tactic: 'TA0005',
   severity: 'low',
@@ -252,6 +265,7 @@ const sgOpened: Detection = {
     const cls = actorClass(raw);
     const grants = securityGroupGrants(raw);
     let severity: Severity | undefined;
+    let risk: number = RISK.low;
     const opened: string[] = [];
     if (eventName(raw) === 'AuthorizeSecurityGroupEgress') {
       const wide = grants.find((g) => g.reach === 'world' && g.ports.all);
@@ -262,9 +276,12 @@ const sgOpened: Detection = {
       };
     }
     for (const g of grants) {
-      const s = ingressSeverity(g, cls);
-      if (s === undefined) continue;
-      severity = worst(severity, s);
+      const o = ingressOpening(g, cls);
+      if (o === undefined) continue;
+      if (worst(severity, o.severity) !== severity || (o.severity === severity && o.risk > risk)) {
+        severity = o.severity;
+        risk = o.risk;
+      }
       opened.push(
         `${g.cidr} ${g.ports.text}${g.ports.admin.length && !g.ports.all ? ` (${g.ports.admin.join(',')})` : ''}`,
       );
@@ -279,7 +296,8 @@ const sgOpened: Detection = {
         opened: opened.join('; ').slice(0, 300),
         actor: cls,
       },
-      ...at(severity),
+      severity,
+      risk,
     };
   }),
   cases: [
@@ -359,6 +377,79 @@ const sgOpened: Detection = {
                 SecurityGroupRuleId: 'sgr-0a1',
                 SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIpv4: '0.0.0.0/0' },
               },
+            },
+          },
+        }),
+      ],
+    },
+    {
+      name: 'a person opens a web port to a partner range from the console',
+      fires: true,
+      records: [
+        ct({
+          source: 'ec2',
+          name: 'AuthorizeSecurityGroupIngress',
+          identity: who.role('NetAdmin', 'dana'),
+          ua: 'console.ec2.amazonaws.com',
+          params: {
+            groupId: 'sg-7',
+            ipPermissions: {
+              items: [
+                {
+                  ipProtocol: 'tcp',
+                  fromPort: '8443',
+                  toPort: '8443',
+                  ipRanges: { items: [{ cidrIp: '203.0.113.0/24' }] },
+                },
+              ],
+            },
+          },
+        }),
+      ],
+    },
+    {
+      name: 'a person allows SSH from an internal range',
+      fires: true,
+      records: [
+        ct({
+          source: 'ec2',
+          name: 'AuthorizeSecurityGroupIngress',
+          identity: who.sso('Admin', 'lee@example.com'),
+          params: {
+            groupId: 'sg-8',
+            ipPermissions: {
+              items: [
+                {
+                  ipProtocol: 'tcp',
+                  fromPort: 22,
+                  toPort: 22,
+                  ipRanges: { items: [{ cidrIp: '10.8.0.0/24' }] },
+                },
+              ],
+            },
+          },
+        }),
+      ],
+    },
+    {
+      name: 'a workload adds an internal rule for its own port',
+      fires: false,
+      records: [
+        ct({
+          source: 'ec2',
+          name: 'AuthorizeSecurityGroupIngress',
+          identity: who.role('service-mesh-controller', 'reconcile-77'),
+          params: {
+            groupId: 'sg-9',
+            ipPermissions: {
+              items: [
+                {
+                  ipProtocol: 'tcp',
+                  fromPort: 22,
+                  toPort: 22,
+                  ipRanges: { items: [{ cidrIp: '10.8.0.0/24' }] },
+                },
+              ],
             },
           },
         }),
@@ -699,13 +790,19 @@ function peerAccounts(raw: unknown): string[] {
   ].filter((x): x is string => x !== undefined);
 }
 
+/** A new network, or a new way out of one, built by a person. */
+const NEW_NETWORK: ReadonlySet<string> = new Set(['CreateVpc', 'AttachInternetGateway']);
+
 const vpcChanged: Detection = {
   id: 'aws.ec2.vpc_connectivity_changed',
   title: 'VPC connectivity changed',
   description:
     'A VPC was peered with (or accepted a peering from) an account outside the organisation — a network path ' +
-    'for data to leave and for the other side to reach in (medium). Other VPC, subnet, internet-gateway and ' +
-    'transit-gateway changes made by people are low.',
+    'for data to leave and for the other side to reach in (medium). A person building new network by hand — ' +
+    'creating a VPC, or attaching an internet gateway that gives a VPC a path to the internet — is a notable ' +
+    'change (medium on the timeline, low risk): network built outside IaC usually has no flow logs or ' +
+    'guardrails, which is why intruders stand up their own. Other VPC, subnet, internet-gateway and ' +
+    'transit-gateway changes made by people are low; IaC, workloads, AWS services and failed calls are ignored.',
   attack: ['T1599'],
   tactic: 'TA0005',
   severity: 'low',
@@ -726,9 +823,34 @@ const vpcChanged: Detection = {
       evidence.peer_account = foreign.join(',');
       return { evidence, entities: foreign.map(accountEntity), ...at('medium') };
     }
-    return BY_PERSON.has(cls) ? { evidence } : undefined;
+    if (!BY_PERSON.has(cls)) return undefined;
+    return NEW_NETWORK.has(eventName(raw)) ? { evidence, severity: 'medium', risk: RISK.low } : { evidence };
   }),
   cases: [
+    {
+      name: 'internet gateway attached by hand',
+      fires: true,
+      records: [
+        ct({
+          source: 'ec2',
+          name: 'AttachInternetGateway',
+          identity: who.user('ops-mark'),
+          params: { internetGatewayId: 'igw-0c1d2e3f4a5b6c7d8', vpcId: 'vpc-0f1e2d3c4b5a69788' },
+        }),
+      ],
+    },
+    {
+      name: 'IaC creating a VPC',
+      fires: false,
+      records: [
+        ct({
+          source: 'ec2',
+          name: 'CreateVpc',
+          identity: who.role('cdk-deploy', 'deploy-5521'),
+          params: { cidrBlock: '10.40.0.0/16' },
+        }),
+      ],
+    },
     {
       name: 'peering requested with an outside account',
       fires: true,
@@ -1235,15 +1357,25 @@ const rdsLogDownload: Detection = {
 };
 
 const AVAIL_ID = 'aws.rds.availability_disrupted';
+/** Calls that move a database's primary elsewhere: every client connection drops and reconnects. */
+const FAILOVERS: ReadonlySet<string> = new Set([
+  'FailoverDBCluster',
+  'FailoverGlobalCluster',
+  'SwitchoverGlobalCluster',
+]);
 const rdsAvailability: Detection = {
   id: AVAIL_ID,
   title: 'Databases rebooted, failed over or stopped',
   description:
-    'A database was rebooted, failed over or stopped by a person. Operators do this during maintenance (low); ' +
-    'one principal doing it to three or more databases within ten minutes is a disruption campaign (medium).',
+    'A database was rebooted, failed over or stopped outside IaC. A person doing it, or any non-IaC principal ' +
+    'forcing a failover (cluster or global failover/switchover, reboot with forced failover — the primary moves ' +
+    'and connections drop), is a notable availability change: medium on the timeline, low risk, since operators ' +
+    'do this in maintenance windows too. One principal doing it to three or more databases within ten minutes ' +
+    'is a disruption campaign (medium risk). Reboots and stops by workloads alone, failed calls, AWS services ' +
+    'and IaC are ignored.',
   attack: ['T1489', 'T1529'],
   tactic: 'TA0040',
-  severity: 'low',
+  severity: 'medium',
   risk: RISK.low,
   sources: ['cloudtrail'],
   triggers: [
@@ -1269,7 +1401,10 @@ const rdsAvailability: Detection = {
     const evidence = { event: eventName(raw), database: db, distinct_databases: n };
     const tier = reachedTier(ctx, key, n, t, TEN_MIN, [{ min: 3, severity: 'medium', risk: RISK.medium }]);
     if (tier) return { evidence, severity: tier.severity, risk: tier.risk };
-    return BY_PERSON.has(cls) || isInteractiveOrStolen(raw) ? { evidence } : undefined;
+    const failover = FAILOVERS.has(eventName(raw)) || rb(raw, 'requestParameters.forceFailover') === true;
+    if (failover || BY_PERSON.has(cls) || isInteractiveOrStolen(raw))
+      return { evidence: { ...evidence, failover } };
+    return undefined;
   },
   cases: [
     {
@@ -1299,6 +1434,46 @@ const rdsAvailability: Detection = {
           params: { dBInstanceIdentifier: `db-${db}` },
         }),
       ),
+    },
+    {
+      name: 'global cluster failed over by a DR role session',
+      fires: true,
+      records: [
+        ct({
+          source: 'rds',
+          name: 'FailoverGlobalCluster',
+          identity: who.role('DatabaseOps', 'dr-drill'),
+          ip: '10.0.3.12',
+          params: {
+            globalClusterIdentifier: 'orders-global',
+            targetDbClusterIdentifier: 'arn:aws:rds:eu-west-2:111122223333:cluster:orders-eu',
+          },
+        }),
+      ],
+    },
+    {
+      name: 'a workload rebooting one database (no failover)',
+      fires: false,
+      records: [
+        ct({
+          source: 'rds',
+          name: 'RebootDBInstance',
+          identity: who.role('maintenance-lambda', 'weekly-reboot'),
+          params: { dBInstanceIdentifier: 'reporting-replica', forceFailover: false },
+        }),
+      ],
+    },
+    {
+      name: 'IaC failing over a cluster',
+      fires: false,
+      records: [
+        ct({
+          source: 'rds',
+          name: 'FailoverDBCluster',
+          identity: who.role('terraform-apply', 'run-9031'),
+          params: { dBClusterIdentifier: 'aurora-staging' },
+        }),
+      ],
     },
     {
       name: 'reboot refused',
