@@ -338,6 +338,63 @@ const consoleFailureBurst: Detection = {
   ],
 };
 
+const consoleLoginFailed: Detection = {
+  id: 'aws.signin.console_login_failed',
+  title: 'Failed console sign-in for an IAM user',
+  description:
+    'An IAM user password was refused at the AWS sign-in page from an address outside the trusted networks ' +
+    '(or from no recorded address). One failure is usually a typo, so this adds little risk; it is on the ' +
+    'timeline because password guessing starts with one, and because a later success for the same user or from ' +
+    'the same address reads differently after it. Bursts are rated by console_login_failures_burst, root by ' +
+    'root_login_failed; failures from trusted networks are left out. One signal per user per 15 minutes.',
+  attack: ['T1110.001'],
+  tactic: 'TA0006',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: ['cloudtrail'],
+  triggers: ['ConsoleLogin'],
+  detect(ev, ctx) {
+    const raw = ev.raw;
+    if (consoleOutcome(raw) !== 'Failure' || rs(raw, 'userIdentity.type') === 'Root') return undefined;
+    const ip = sourceIp(raw);
+    if (ip && ctx.config.isTrustedNetwork(ip)) return undefined;
+    const user = loginFailureKey(raw);
+    if (ctx.window.count(`signin-fail:first:${user}`, ev.ocsf.time, FAIL_WINDOW) > 1) return undefined;
+    return { evidence: { user, source_ip: ip ?? '', reason: rs(raw, 'errorMessage') ?? 'Failure' } };
+  },
+  cases: [
+    {
+      name: 'a wrong password from an outside address',
+      fires: true,
+      records: [signin({ identity: who.user('olga'), ok: false, ip: '198.51.100.9' })],
+    },
+    {
+      name: 'a wrong password with no recorded address',
+      fires: true,
+      records: [signin({ identity: who.user('olga'), ok: false, ip: '' })],
+    },
+    {
+      name: 'the second failure within 15 minutes adds nothing (the burst rule counts them)',
+      fires: false,
+      records: [
+        signin({ identity: who.user('olga'), ok: false, time: '2026-03-02T08:00:10Z', ip: '198.51.100.9' }),
+        signin({ identity: who.user('olga'), ok: false, time: '2026-03-02T08:02:10Z', ip: '198.51.100.9' }),
+      ],
+    },
+    {
+      name: 'a typo from the office network',
+      fires: false,
+      records: [signin({ identity: who.user('olga'), ok: false, ip: OFFICE_IP })],
+    },
+    {
+      name: 'a successful sign-in',
+      fires: false,
+      records: [signin({ identity: who.user('olga'), ok: true, mfa: true, ip: '198.51.100.9' })],
+    },
+    { name: 'root (rated apart)', fires: false, records: [signin({ identity: who.root(), ok: false })] },
+  ],
+};
+
 // ---------------------------------------------------------------------------------------------
 // Long-term keys and sessions used from outside
 // ---------------------------------------------------------------------------------------------
@@ -906,6 +963,7 @@ export const AWS_INITIAL_ACCESS: readonly Detection[] = [
   rootLoginFailed,
   consoleNoMfa,
   consoleFailureBurst,
+  consoleLoginFailed,
   accessKeyOutside,
   instanceCredsOutside,
   assumeRoleForeign,
