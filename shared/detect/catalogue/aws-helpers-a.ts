@@ -6,6 +6,7 @@
 import { classifyAddress } from '../../enrich/ip-class.ts';
 import type { NormalisedEvent } from '../../normalise/types.ts';
 import { jsonField, type PathSteps, pathSteps } from '../fields.ts';
+import { Memo } from '../memo.ts';
 import type { Detection, DetectionContext, Hit, Severity } from '../types.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -111,7 +112,25 @@ export interface Actor {
   accessKeyId?: string;
 }
 
+/**
+ * The engine runs every applicable detection on one event before the next, and most of them ask
+ * who the actor is: the last record's actor (and class) is kept, keyed on the record's identity.
+ * Records are never modified after parsing, and the returned actor must not be modified either.
+ */
+let lastRaw: unknown;
+let lastActor: Actor | undefined;
+let lastClass: ActorClass | undefined;
+
 export function actorOf(raw: unknown): Actor {
+  if (raw === lastRaw && lastActor !== undefined && typeof raw === 'object' && raw !== null) return lastActor;
+  const actor = readActor(raw);
+  lastRaw = raw;
+  lastActor = actor;
+  lastClass = undefined;
+  return actor;
+}
+
+function readActor(raw: unknown): Actor {
   const type = rs(raw, 'userIdentity.type') ?? 'Unknown';
   const arn = rsx(raw, 'userIdentity.arn');
   const actor: Actor = { type };
@@ -166,9 +185,16 @@ const CI_TOKENS = new Set([
   'drone',
 ]);
 
+/** Role, session and user names recur on nearly every event: the verdict on each is memoised. */
+const automationNames = new Memo<string, boolean>(4_096);
+
 /** True when an identity name reads as CI/CD or infrastructure-as-code. A heuristic, by design. */
 export function looksLikeAutomation(name: string | undefined): boolean {
   if (!name) return false;
+  return automationNames.getOrCompute(name, readsAsAutomation);
+}
+
+function readsAsAutomation(name: string): boolean {
   const lower = name.toLowerCase();
   if (CI_WORDS.test(lower)) return true;
   const tokens = name
@@ -212,6 +238,14 @@ export type ActorClass = 'root' | 'human' | 'workload' | 'automation' | 'service
  * - root.
  */
 export function actorClass(raw: unknown, actor = actorOf(raw)): ActorClass {
+  if (raw === lastRaw && actor === lastActor) {
+    if (lastClass === undefined) lastClass = classify(raw, actor);
+    return lastClass;
+  }
+  return classify(raw, actor);
+}
+
+function classify(raw: unknown, actor: Actor): ActorClass {
   if (actor.type === 'AWSService' || rs(raw, 'eventType') === 'AwsServiceEvent') return 'service';
   if (actor.issuerArn?.includes(':role/aws-service-role/') || actor.arn?.includes(':role/aws-service-role/'))
     return 'service';
