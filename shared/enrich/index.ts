@@ -50,9 +50,10 @@ interface Attribute {
 }
 
 interface EndpointSlot {
-  prefix: (typeof ENDPOINTS)[number];
   ip: Attribute;
-  hosts: readonly Attribute[];
+  domain: Attribute;
+  hostname: Attribute;
+  service: Attribute;
 }
 
 const attribute = (prefix: string, key: Attribute['key']): Attribute => ({
@@ -63,9 +64,10 @@ const attribute = (prefix: string, key: Attribute['key']): Attribute => ({
 });
 
 const endpointSlot = (prefix: (typeof ENDPOINTS)[number]): EndpointSlot => ({
-  prefix,
   ip: attribute(prefix, 'ip'),
-  hosts: HOST_ATTRIBUTES.map((key) => attribute(prefix, key)),
+  domain: attribute(prefix, 'domain'),
+  hostname: attribute(prefix, 'hostname'),
+  service: attribute(prefix, 'svc_name'),
 });
 
 /** An enrichment minus the attribute it is about: computed once per distinct value, shared between events. */
@@ -154,30 +156,34 @@ export function makeEnricher(deps: EnricherDeps): Enricher {
   };
   const addressFactsCached = (ip: string) => cached(addresses, ip, addressFacts);
   const hostFactsCached = (host: string) => cached(hosts, host, hostFacts);
-  const slots = ENDPOINTS.map((prefix) => endpointSlot(prefix));
+  const src = endpointSlot('src_endpoint');
+  const dst = endpointSlot('dst_endpoint');
+
+  const enrichHost = (attribute: Attribute, host: string, out: OcsfEnrichment[]): void => {
+    for (const e of finishedFor(attribute, host).entries) out.push(e);
+  };
 
   const enrichEndpoint = (slot: EndpointSlot, endpoint: unknown, out: OcsfEnrichment[]): void => {
     if (!isRecord(endpoint)) return;
-    const { ip } = endpoint;
+    // Attributes read by name, not by a computed key: this runs for every event.
+    const { ip, domain, hostname, svc_name: service } = endpoint;
     if (typeof ip === 'string' && ip !== '') {
       const done = finishedFor(slot.ip, ip);
       for (const e of done.entries) out.push(e);
       if (done.country) setCountry(endpoint, done.country, geoProvider);
     }
     // A normaliser may put one service principal in both `domain` and `svc_name`: one entry says it.
-    let previous: string | undefined;
-    for (const attribute of slot.hosts) {
-      const host = endpoint[attribute.key];
-      if (
-        typeof host !== 'string' ||
-        host === '' ||
-        host === previous ||
-        (host === endpoint.domain && attribute.key !== 'domain')
-      )
-        continue;
-      previous = host;
-      for (const e of finishedFor(attribute, host).entries) out.push(e);
-    }
+    const isDomain = typeof domain === 'string' && domain !== '';
+    if (isDomain) enrichHost(slot.domain, domain, out);
+    const isHostname = typeof hostname === 'string' && hostname !== '' && hostname !== domain;
+    if (isHostname) enrichHost(slot.hostname, hostname, out);
+    if (
+      typeof service === 'string' &&
+      service !== '' &&
+      service !== domain &&
+      !(isHostname && service === hostname)
+    )
+      enrichHost(slot.service, service, out);
   };
 
   return (event) => {
@@ -185,7 +191,8 @@ export function makeEnricher(deps: EnricherDeps): Enricher {
     if (!isRecord(fields)) return;
     try {
       const found: OcsfEnrichment[] = [];
-      for (const slot of slots) enrichEndpoint(slot, fields[slot.prefix], found);
+      enrichEndpoint(src, fields.src_endpoint, found);
+      enrichEndpoint(dst, fields.dst_endpoint, found);
       attach(event, found);
     } catch (e) {
       // A normaliser handed over something odd (a frozen or malformed event): enrichment is optional, ingest is not.

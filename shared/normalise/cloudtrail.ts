@@ -15,7 +15,7 @@ import type { Normaliser } from './types.ts';
 import { TIME_UNKNOWN_LABEL } from './util-ext-ocsf.ts';
 import { dnsName, type Fields, fields, ip, isEmpty, put, str, unmappedOf } from './util-fields.ts';
 import { finish, reject } from './util-result.ts';
-import { parseDateTime } from './util-time.ts';
+import { lastOf, parseDateTime } from './util-time.ts';
 
 /**
  * CloudTrail → OCSF 1.1.0: console sign-ins are Authentication (3002), IAM and Identity Center
@@ -240,6 +240,9 @@ function classHead(activity: CloudTrailActivity): ClassHead {
   return head;
 }
 
+/** Records arrive in time order and CloudTrail times have whole seconds: neighbours share theirs. */
+const eventTime = lastOf(parseDateTime);
+
 export const normaliseCloudTrail: Normaliser = (record, ctx) => {
   const raw = fields(record);
   if (!raw) return reject(SOURCE, 'record is not a JSON object', record);
@@ -251,7 +254,7 @@ export const normaliseCloudTrail: Normaliser = (record, ctx) => {
   if (eventSource === undefined) return reject(SOURCE, 'eventSource missing or not a string', record);
   // A record without a usable eventTime is still kept as an event: the dispatcher stamps the time
   // it was received and labels it so (see TIME_UNKNOWN_LABEL).
-  const time = parseDateTime(r.eventTime);
+  const time = eventTime(r.eventTime);
 
   const parameters = fields(r.requestParameters);
   const response = fields(r.responseElements);
