@@ -40,10 +40,35 @@ const ENDPOINTS = ['src_endpoint', 'dst_endpoint'] as const;
 /** Where normalisers put a name instead of an address: CloudTrail service principals, DNS names. */
 const HOST_ATTRIBUTES = ['domain', 'hostname', 'svc_name'] as const;
 
-/** `src_endpoint.ip` and friends, built once rather than per event. */
-const NAMES = Object.fromEntries(
-  ENDPOINTS.map((p) => [p, Object.fromEntries(['ip', ...HOST_ATTRIBUTES].map((a) => [a, `${p}.${a}`]))]),
-) as Record<(typeof ENDPOINTS)[number], Record<'ip' | (typeof HOST_ATTRIBUTES)[number], string>>;
+/** One enriched attribute of an endpoint (`src_endpoint.ip`, …) with the finished enrichments per value. */
+interface Attribute {
+  key: 'ip' | (typeof HOST_ATTRIBUTES)[number];
+  /** `src_endpoint.ip` and friends, built once rather than per event. */
+  name: string;
+  kind: 'ip' | 'host';
+  finished: BoundedCache<string, Finished>;
+}
+
+interface EndpointSlot {
+  ip: Attribute;
+  domain: Attribute;
+  hostname: Attribute;
+  service: Attribute;
+}
+
+const attribute = (prefix: string, key: Attribute['key']): Attribute => ({
+  key,
+  name: `${prefix}.${key}`,
+  kind: key === 'ip' ? 'ip' : 'host',
+  finished: new BoundedCache<string, Finished>(CACHE_CAPACITY),
+});
+
+const endpointSlot = (prefix: (typeof ENDPOINTS)[number]): EndpointSlot => ({
+  ip: attribute(prefix, 'ip'),
+  domain: attribute(prefix, 'domain'),
+  hostname: attribute(prefix, 'hostname'),
+  service: attribute(prefix, 'svc_name'),
+});
 
 /** An enrichment minus the attribute it is about: computed once per distinct value, shared between events. */
 type EnrichmentTemplate = Readonly<Omit<OcsfEnrichment, 'name' | 'value'>>;
@@ -115,49 +140,50 @@ export function makeEnricher(deps: EnricherDeps): Enricher {
   // The finished enrichment objects for one attribute (`src_endpoint.ip`, …) and value are the same
   // for every event, so they are built once, frozen and shared: an event costs a Map lookup and
   // a push, not an allocation per enrichment.
-  const finished = new Map<string, BoundedCache<string, Finished>>();
-  const finishedFor = (name: string, value: string, facts: (v: string) => Facts): Finished => {
-    let cache = finished.get(name);
-    if (!cache) {
-      cache = new BoundedCache<string, Finished>(CACHE_CAPACITY);
-      finished.set(name, cache);
-    }
-    const build = (v: string): Finished => {
-      const f = facts(v);
-      const entries = freeze(f.templates.map((t) => freeze({ name, value: v, ...t })));
-      return freeze(f.country ? { entries, country: f.country } : { entries });
-    };
-    return value.length > MAX_CACHED_KEY_LENGTH ? build(value) : cache.getOrCompute(value, build);
+  const build = (attribute: Attribute, value: string): Finished => {
+    const name = attribute.name;
+    const f = attribute.kind === 'ip' ? addressFactsCached(value) : hostFactsCached(value);
+    const entries = freeze(f.templates.map((t) => freeze({ name, value, ...t })));
+    return freeze(f.country ? { entries, country: f.country } : { entries });
+  };
+  const finishedFor = (attribute: Attribute, value: string): Finished => {
+    if (value.length > MAX_CACHED_KEY_LENGTH) return build(attribute, value);
+    const hit = attribute.finished.get(value);
+    if (hit !== undefined) return hit;
+    const done = build(attribute, value);
+    attribute.finished.set(value, done);
+    return done;
   };
   const addressFactsCached = (ip: string) => cached(addresses, ip, addressFacts);
   const hostFactsCached = (host: string) => cached(hosts, host, hostFacts);
+  const src = endpointSlot('src_endpoint');
+  const dst = endpointSlot('dst_endpoint');
 
-  const enrichEndpoint = (
-    prefix: (typeof ENDPOINTS)[number],
-    endpoint: unknown,
-    out: OcsfEnrichment[],
-  ): void => {
+  const enrichHost = (attribute: Attribute, host: string, out: OcsfEnrichment[]): void => {
+    for (const e of finishedFor(attribute, host).entries) out.push(e);
+  };
+
+  const enrichEndpoint = (slot: EndpointSlot, endpoint: unknown, out: OcsfEnrichment[]): void => {
     if (!isRecord(endpoint)) return;
-    const { ip } = endpoint;
+    // Attributes read by name, not by a computed key: this runs for every event.
+    const { ip, domain, hostname, svc_name: service } = endpoint;
     if (typeof ip === 'string' && ip !== '') {
-      const done = finishedFor(NAMES[prefix].ip, ip, addressFactsCached);
+      const done = finishedFor(slot.ip, ip);
       for (const e of done.entries) out.push(e);
       if (done.country) setCountry(endpoint, done.country, geoProvider);
     }
     // A normaliser may put one service principal in both `domain` and `svc_name`: one entry says it.
-    let previous: string | undefined;
-    for (const attribute of HOST_ATTRIBUTES) {
-      const host = endpoint[attribute];
-      if (
-        typeof host !== 'string' ||
-        host === '' ||
-        host === previous ||
-        (host === endpoint.domain && attribute !== 'domain')
-      )
-        continue;
-      previous = host;
-      for (const e of finishedFor(NAMES[prefix][attribute], host, hostFactsCached).entries) out.push(e);
-    }
+    const isDomain = typeof domain === 'string' && domain !== '';
+    if (isDomain) enrichHost(slot.domain, domain, out);
+    const isHostname = typeof hostname === 'string' && hostname !== '' && hostname !== domain;
+    if (isHostname) enrichHost(slot.hostname, hostname, out);
+    if (
+      typeof service === 'string' &&
+      service !== '' &&
+      service !== domain &&
+      !(isHostname && service === hostname)
+    )
+      enrichHost(slot.service, service, out);
   };
 
   return (event) => {
@@ -165,7 +191,8 @@ export function makeEnricher(deps: EnricherDeps): Enricher {
     if (!isRecord(fields)) return;
     try {
       const found: OcsfEnrichment[] = [];
-      for (const prefix of ENDPOINTS) enrichEndpoint(prefix, fields[prefix], found);
+      enrichEndpoint(src, fields.src_endpoint, found);
+      enrichEndpoint(dst, fields.dst_endpoint, found);
       attach(event, found);
     } catch (e) {
       // A normaliser handed over something odd (a frozen or malformed event): enrichment is optional, ingest is not.

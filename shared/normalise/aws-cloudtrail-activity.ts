@@ -1,3 +1,4 @@
+import { BoundedCache } from '../enrich/bounded-cache.ts';
 import { type Fields, str } from './util-fields.ts';
 
 /**
@@ -47,10 +48,11 @@ const ACCOUNT_CHANGE_NAMES = new Map<number, string>([
   [99, 'Other'],
 ]);
 
-export type CloudTrailActivity =
-  | { kind: 'authentication'; activityId: number; caption: string }
-  | { kind: 'account_change'; activityId: number; caption: string }
-  | { kind: 'api_activity'; activityId: number; caption: string };
+export interface CloudTrailActivity {
+  readonly kind: 'authentication' | 'account_change' | 'api_activity';
+  readonly activityId: number;
+  readonly caption: string;
+}
 
 /**
  * Sign-in events that are a principal proving who it is. `PasswordUpdated` (a forced change at
@@ -223,22 +225,55 @@ function accessKeyStatusActivity(requestParameters: Fields | undefined): number 
   return A.Other;
 }
 
+/**
+ * Every activity there is, built once and frozen: classifying an event allocates nothing. A caption
+ * missing from its table reads Other, as the captions always did.
+ */
+const activity = (
+  kind: CloudTrailActivity['kind'],
+  activityId: number,
+  names: ReadonlyMap<number, string>,
+): CloudTrailActivity => Object.freeze({ kind, activityId, caption: names.get(activityId) ?? 'Other' });
+
+const LOGON = activity(
+  'authentication',
+  AuthenticationId.Logon,
+  new Map([[AuthenticationId.Logon, 'Logon']]),
+);
+const ACCOUNT_CHANGES = new Map<number, CloudTrailActivity>(
+  Object.values(A).map((id) => [id, activity('account_change', id, ACCOUNT_CHANGE_NAMES)]),
+);
+const API_ACTIVITIES = new Map<number, CloudTrailActivity>(
+  Object.values(ApiActivityId).map((id) => [id, activity('api_activity', id, API_ACTIVITY_NAMES)]),
+);
+
+const accountChange = (id: number) =>
+  ACCOUNT_CHANGES.get(id) ?? activity('account_change', id, ACCOUNT_CHANGE_NAMES);
+const apiActivityFor = (eventName: string) => {
+  const id = apiActivityOf(eventName);
+  return API_ACTIVITIES.get(id) ?? activity('api_activity', id, API_ACTIVITY_NAMES);
+};
+
+/** Event names recur endlessly: the verb of each is read once (bounded, for hostile streams of names). */
+const API_ACTIVITY_BY_NAME = new BoundedCache<string, CloudTrailActivity>(10_000);
+const MAX_CACHED_NAME_LENGTH = 256;
+
+/** The classification; the object returned is shared and frozen. */
 export function classifyCloudTrail(
   eventSource: string,
   eventName: string,
   requestParameters: Fields | undefined,
 ): CloudTrailActivity {
-  if (eventSource === 'signin.amazonaws.com' && LOGON_EVENTS.has(eventName)) {
-    return { kind: 'authentication', activityId: AuthenticationId.Logon, caption: 'Logon' };
-  }
-  const accountChange = ACCOUNT_CHANGES_BY_SOURCE.get(eventSource)?.get(eventName);
-  if (accountChange !== undefined) {
-    const activityId =
+  if (eventSource === 'signin.amazonaws.com' && LOGON_EVENTS.has(eventName)) return LOGON;
+  const accountChangeId = ACCOUNT_CHANGES_BY_SOURCE.get(eventSource)?.get(eventName);
+  if (accountChangeId !== undefined) {
+    return accountChange(
       eventSource === 'iam.amazonaws.com' && eventName === 'UpdateAccessKey'
         ? accessKeyStatusActivity(requestParameters)
-        : accountChange;
-    return { kind: 'account_change', activityId, caption: ACCOUNT_CHANGE_NAMES.get(activityId) ?? 'Other' };
+        : accountChangeId,
+    );
   }
-  const activityId = apiActivityOf(eventName);
-  return { kind: 'api_activity', activityId, caption: API_ACTIVITY_NAMES.get(activityId) ?? 'Other' };
+  return eventName.length > MAX_CACHED_NAME_LENGTH
+    ? apiActivityFor(eventName)
+    : API_ACTIVITY_BY_NAME.getOrCompute(eventName, apiActivityFor);
 }

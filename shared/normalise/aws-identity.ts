@@ -1,6 +1,6 @@
 import type { OcsfActor, OcsfSession, OcsfUser } from '../ocsf/types.ts';
 import { type Fields, fields, flag, put, str } from './util-fields.ts';
-import { parseDateTime } from './util-time.ts';
+import { lastOf, parseDateTime } from './util-time.ts';
 
 /**
  * AWS principals (CloudTrail `userIdentity`, GuardDuty `accessKeyDetails`, ASFF `AwsIamAccessKey`)
@@ -79,14 +79,12 @@ function nameOf(
   identity: Fields,
   arn: string | undefined,
   principalId: string | undefined,
+  issuer: Fields | undefined,
 ) {
   const userName = str(identity.userName ?? identity.username);
   switch (type) {
-    case 'AssumedRole': {
-      const context = fields(identity.sessionContext ?? identity.sessioncontext);
-      const issuer = context ? fields(context.sessionIssuer ?? context.sessionissuer) : undefined;
+    case 'AssumedRole':
       return roleSessionName(arn, principalId, issuer) ?? userName;
-    }
     case 'FederatedUser':
       return afterMarker(arn, ':federated-user/') ?? afterColon(principalId) ?? userName;
     case 'AWSService':
@@ -96,10 +94,13 @@ function nameOf(
   }
 }
 
+/** A session's calls all carry its creation date: the last one read is remembered. */
+const sessionCreated = lastOf(parseDateTime);
+
 function sessionOf(context: Fields | undefined, issuerArn: string | undefined): OcsfSession | undefined {
   if (!context && issuerArn === undefined) return undefined;
   const attributes = context ? fields(context.attributes) : undefined;
-  const created = attributes ? parseDateTime(attributes.creationDate ?? attributes.creationdate) : undefined;
+  const created = attributes ? sessionCreated(attributes.creationDate ?? attributes.creationdate) : undefined;
   const mfa = attributes ? flag(attributes.mfaAuthenticated ?? attributes.mfaauthenticated) : undefined;
   if (created === undefined && mfa === undefined && issuerArn === undefined) return undefined;
   const session: OcsfSession = {};
@@ -124,7 +125,7 @@ export function cloudTrailActor(identity: unknown): OcsfActor {
   // An Identity Center user has no principal id; its identity-store user id is what stays stable.
   // With neither, the ARN is the most specific identifier left.
   const uid = principalId ?? (onBehalfOf ? str(onBehalfOf.userId ?? onBehalfOf.userid) : undefined) ?? arn;
-  const name = nameOf(type, id, arn, principalId);
+  const name = nameOf(type, id, arn, principalId, issuer);
   const credential = str(id.accessKeyId ?? id.accesskeyid);
   const accountId = str(id.accountId ?? id.accountid);
   const user: OcsfUser = { type_id: userTypeId(type, issuerArn) };

@@ -1,3 +1,4 @@
+import { BoundedCache } from '../enrich/bounded-cache.ts';
 import {
   OCSF_VERSION,
   OcsfClass,
@@ -14,7 +15,7 @@ import type { Normaliser } from './types.ts';
 import { TIME_UNKNOWN_LABEL } from './util-ext-ocsf.ts';
 import { dnsName, type Fields, fields, ip, isEmpty, put, str, unmappedOf } from './util-fields.ts';
 import { finish, reject } from './util-result.ts';
-import { parseDateTime } from './util-time.ts';
+import { lastOf, parseDateTime } from './util-time.ts';
 
 /**
  * CloudTrail → OCSF 1.1.0: console sign-ins are Authentication (3002), IAM and Identity Center
@@ -85,20 +86,34 @@ function canonicalKeys(record: Fields): Fields {
   return out;
 }
 
+/** What a `sourceIPAddress` value is; see sourceEndpoint. */
+type SourceKind = 'ip' | 'aws_internal' | 'service' | 'other';
+
+function sourceKind(text: string): SourceKind {
+  if (ip(text) !== undefined) return 'ip';
+  if (text === 'AWS Internal') return 'aws_internal';
+  return dnsName(text) !== undefined ? 'service' : 'other';
+}
+
+/** A stream repeats a few hundred source addresses and services: each is told apart once. */
+const SOURCE_KINDS = new BoundedCache<string, SourceKind>(10_000);
+/** Longer than any address or DNS name: never cached. */
+const MAX_CACHED_SOURCE_LENGTH = 253;
+
 /**
  * `sourceIPAddress` holds an IP, a service principal (`ec2.amazonaws.com`) or `AWS Internal`.
  * Anything else (`075.050.255.67`, placeholders) is not an `ip_t`: the endpoint is named by it and
  * `unmapped.sourceIPAddress` keeps the original for anyone who wants to read it differently.
  */
 function sourceEndpoint(value: unknown, unmapped: Fields): OcsfEndpoint {
-  const address = ip(value);
-  if (address !== undefined) return { ip: address };
   const text = str(value);
   // API Activity requires src_endpoint; a record without a source says so rather than inventing one.
   if (text === undefined) return { name: 'Unknown' };
-  if (text === 'AWS Internal') return { svc_name: text };
-  const service = dnsName(text);
-  if (service !== undefined) return { svc_name: service, domain: service };
+  const kind =
+    text.length > MAX_CACHED_SOURCE_LENGTH ? sourceKind(text) : SOURCE_KINDS.getOrCompute(text, sourceKind);
+  if (kind === 'ip') return { ip: text };
+  if (kind === 'aws_internal') return { svc_name: text };
+  if (kind === 'service') return { svc_name: text, domain: text };
   unmapped.sourceIPAddress = value;
   return { name: text };
 }
@@ -201,6 +216,33 @@ function classInfo(activity: CloudTrailActivity): OcsfClassInfo {
   return OcsfClass.ApiActivity;
 }
 
+/** What an activity puts at the head of every event: worked out once per activity, not per event. */
+interface ClassHead {
+  info: OcsfClassInfo;
+  typeUid: number;
+  typeName: string;
+}
+
+/** Keyed by the activity object: classifyCloudTrail hands out a small, fixed set of shared ones (weakly, all the same). */
+const HEADS = new WeakMap<CloudTrailActivity, ClassHead>();
+
+function classHead(activity: CloudTrailActivity): ClassHead {
+  let head = HEADS.get(activity);
+  if (head === undefined) {
+    const info = classInfo(activity);
+    head = {
+      info,
+      typeUid: typeUid(info.uid, activity.activityId),
+      typeName: `${info.name}: ${activity.caption}`,
+    };
+    HEADS.set(activity, head);
+  }
+  return head;
+}
+
+/** Records arrive in time order and CloudTrail times have whole seconds: neighbours share theirs. */
+const eventTime = lastOf(parseDateTime);
+
 export const normaliseCloudTrail: Normaliser = (record, ctx) => {
   const raw = fields(record);
   if (!raw) return reject(SOURCE, 'record is not a JSON object', record);
@@ -212,7 +254,7 @@ export const normaliseCloudTrail: Normaliser = (record, ctx) => {
   if (eventSource === undefined) return reject(SOURCE, 'eventSource missing or not a string', record);
   // A record without a usable eventTime is still kept as an event: the dispatcher stamps the time
   // it was received and labels it so (see TIME_UNKNOWN_LABEL).
-  const time = parseDateTime(r.eventTime);
+  const time = eventTime(r.eventTime);
 
   const parameters = fields(r.requestParameters);
   const response = fields(r.responseElements);
@@ -220,7 +262,8 @@ export const normaliseCloudTrail: Normaliser = (record, ctx) => {
   const errorMessage = str(r.errorMessage);
   const failed = errorCode !== undefined || errorMessage !== undefined;
   const activity = classifyCloudTrail(eventSource, eventName, parameters);
-  const info = classInfo(activity);
+  const head = classHead(activity);
+  const info = head.info;
   const actor = cloudTrailActor(r.userIdentity);
   const accountId = str(r.recipientAccountId);
   // Filled further below when a value is not mappable after all (sourceIPAddress).
@@ -237,8 +280,8 @@ export const normaliseCloudTrail: Normaliser = (record, ctx) => {
     category_name: info.category_name,
     activity_id: activity.activityId,
     activity_name: activityName,
-    type_uid: typeUid(info.uid, activity.activityId),
-    type_name: `${info.name}: ${activity.caption}`,
+    type_uid: head.typeUid,
+    type_name: head.typeName,
     severity_id: SeverityId.Informational,
     severity: 'Informational',
     status_id: statusId,
@@ -248,14 +291,15 @@ export const normaliseCloudTrail: Normaliser = (record, ctx) => {
       version: OCSF_VERSION,
       product: { vendor_name: 'AWS', name: 'CloudTrail' },
       profiles: ['cloud'],
-      ...(typeof r.eventTime === 'string' ? { original_time: r.eventTime } : {}),
-      ...(time === undefined ? { labels: [TIME_UNKNOWN_LABEL] } : {}),
     },
     cloud: cloud(str(r.awsRegion), accountId),
     actor,
     api: api(r, eventName, eventSource, errorCode, errorMessage),
     src_endpoint: sourceEndpoint(r.sourceIPAddress, unmapped),
   };
+  // Assigned rather than spread into the literal: spreads build and copy a temporary per event.
+  if (typeof r.eventTime === 'string') event.metadata.original_time = r.eventTime;
+  if (time === undefined) event.metadata.labels = [TIME_UNKNOWN_LABEL];
   const productVersion = str(r.eventVersion);
   if (productVersion !== undefined) event.metadata.product.version = productVersion;
   const eventId = str(r.eventID);

@@ -22,6 +22,12 @@ export const MAX_RECORDS_PER_OBJECT = 100_000;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** `Object.keys(o).length > 0` without building the array of keys, for every record. */
+function hasOwnKey(o: object): boolean {
+  for (const key in o) if (Object.hasOwn(o, key)) return true;
+  return false;
+}
+
 /**
  * EventBridge `detail-type` → the normaliser for its `detail`. The four default-bus types are the
  * ones the compute stack subscribes to; the partner and webhook types are the custom bus's.
@@ -81,7 +87,7 @@ export function normalise(input: unknown, ctx: NormaliseContext): NormaliseResul
     const got = Array.isArray(input) ? 'array' : input === null ? 'null' : typeof input;
     return [fail('unknown', new ValidationError(`expected a JSON object, got ${got}`, 'normalise'), input)];
   }
-  if (Object.keys(input).length === 0) {
+  if (!hasOwnKey(input)) {
     return [fail('unknown', new ValidationError('empty object: no fields to normalise', 'normalise'), input)];
   }
   if (Array.isArray(input.Records))

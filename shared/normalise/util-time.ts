@@ -113,3 +113,21 @@ const EPOCH_TEXT = /^\d{9,20}(?:\.\d{1,9})?$/;
 
 /** A date-time string or an epoch number: what a log of unknown origin may use. */
 export const parseAnyTime = (v: unknown): number | undefined => parseDateTime(v) ?? parseEpoch(v);
+
+/**
+ * `parse` remembering its last string argument and result: consecutive records of a stream repeat
+ * the same timestamp text (CloudTrail times have whole seconds; a session's calls share its creation
+ * date). Comparing a short string costs less than reading it again. Other arguments are not remembered.
+ */
+export function lastOf(parse: (v: unknown) => number | undefined): (v: unknown) => number | undefined {
+  let lastText: string | undefined;
+  let lastValue: number | undefined;
+  return (v) => {
+    if (typeof v !== 'string' || v.length > 40) return parse(v);
+    if (v !== lastText) {
+      lastValue = parse(v);
+      lastText = v;
+    }
+    return lastValue;
+  };
+}
