@@ -1,39 +1,50 @@
 /**
- * A memo with a hard size cap, for per-address results on the ingest hot path.
+ * A memo with a hard size cap, for per-event results on the hot path (addresses, names, verdicts).
  *
- * Eviction is by insertion order (the oldest entry goes first), not LRU: a hit then costs one
- * `Map.get`, with no delete-and-reinsert, and an address that is still hot after eviction is simply
- * computed once more. The cap bounds memory however many distinct (or hostile) keys a stream holds.
+ * Entries live in two generations: lookups try the young map, then the old one (`getOrCompute`
+ * moves a value still in use back into the young map); when the young map is full it becomes the
+ * old one and the previous old map is dropped whole. So a hit costs one or two `Map.get`s, values
+ * that keep recurring survive every turn, and a stream of unique (or hostile) keys costs one insert
+ * each. A first-in-first-out queue on one `Map` would cost far more there: each eviction through
+ * `keys().next()` walks the deleted entries piled up at the head of the map, thousands of them at
+ * this cache's sizes. The cap is a bound, not a target: after a turn the cache holds less.
  */
 export class BoundedCache<K, V> {
-  readonly #entries = new Map<K, V>();
+  #young = new Map<K, V>();
+  #old = new Map<K, V>();
+  readonly #generation: number;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError('capacity must be a positive integer');
+    this.#generation = Math.max(1, Math.floor(capacity / 2));
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#young.size + this.#old.size;
   }
 
   get(key: K): V | undefined {
-    return this.#entries.get(key);
+    return this.#young.has(key) ? this.#young.get(key) : this.#old.get(key);
   }
 
   set(key: K, value: V): void {
-    if (!this.#entries.has(key) && this.#entries.size >= this.capacity) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
+    if (!this.#young.has(key)) {
+      this.#old.delete(key);
+      if (this.#young.size >= this.#generation) {
+        // A cache of one entry has no room for an old generation.
+        this.#old = this.capacity >= 2 ? this.#young : new Map();
+        this.#young = new Map();
+      }
     }
-    this.#entries.set(key, value);
+    this.#young.set(key, value);
   }
 
-  /** The cached value, or `compute(key)` stored and returned. */
+  /** The cached value (also `undefined`, `null`, `false`), or `compute(key)` stored and returned. */
   getOrCompute(key: K, compute: (key: K) => V): V {
-    const hit = this.#entries.get(key);
-    if (hit !== undefined) return hit;
-    const value = compute(key);
+    const young = this.#young.get(key);
+    if (young !== undefined || this.#young.has(key)) return young as V;
+    const value = this.#old.has(key) ? (this.#old.get(key) as V) : compute(key);
     this.set(key, value);
     return value;
   }

@@ -3,10 +3,11 @@
  * defense-evasion detections. Everything reads the RAW CloudTrail record: its shape is AWS's and
  * stable, whereas the OCSF mapping is a projection. All functions are total over hostile input.
  */
+
+import { BoundedCache } from '../../enrich/bounded-cache.ts';
 import { classifyAddress } from '../../enrich/ip-class.ts';
 import type { NormalisedEvent } from '../../normalise/types.ts';
 import { jsonField, type PathSteps, pathSteps } from '../fields.ts';
-import { Memo } from '../memo.ts';
 import type { Detection, DetectionContext, Hit, Severity } from '../types.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -186,7 +187,7 @@ const CI_TOKENS = new Set([
 ]);
 
 /** Role, session and user names recur on nearly every event: the verdict on each is memoised. */
-const automationNames = new Memo<string, boolean>(4_096);
+const automationNames = new BoundedCache<string, boolean>(8_192);
 
 /** True when an identity name reads as CI/CD or infrastructure-as-code. A heuristic, by design. */
 export function looksLikeAutomation(name: string | undefined): boolean {

@@ -1,6 +1,6 @@
+import { BoundedCache } from '../../enrich/bounded-cache.ts';
 import { detectInjection, mightBeInjection } from '../../narrate/injection.ts';
 import type { NormalisedEvent } from '../../normalise/types.ts';
-import { Memo } from '../memo.ts';
 import type { Detection } from '../types.ts';
 
 /**
@@ -28,9 +28,9 @@ interface Found {
 /**
  * Verdicts are memoised where that pays: user agents (text with spaces) repeat endlessly, and so
  * do the few values that pass the cheap screen (policy ARNs, model ids), whose full check is the
- * costly part. Other values (mostly unique ids) only meet the screen. Bounded (`Memo`).
+ * costly part. Other values (mostly unique ids) only meet the screen. Bounded.
  */
-const verdicts = new Memo<string, string[] | null>(8_192);
+const verdicts = new BoundedCache<string, string[] | null>(16_384);
 const MAX_CACHED = 512;
 const fullReasons = (text: string): string[] | null => {
   const v = detectInjection(text);
