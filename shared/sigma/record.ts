@@ -112,12 +112,14 @@ export function someLeaf(value: unknown, visit: (leaf: Scalar) => boolean): bool
 export const someFieldLeaf = (record: unknown, path: FieldPath, visit: (leaf: Scalar) => boolean): boolean =>
   someValue(record, path, (v) => someLeaf(v, visit));
 
+const present = (): boolean => true;
+const notNull = (v: unknown): boolean => v !== null && v !== undefined;
+
 /** The field is present (its value may be null). */
-export const fieldExists = (record: unknown, path: FieldPath): boolean => someValue(record, path, () => true);
+export const fieldExists = (record: unknown, path: FieldPath): boolean => someValue(record, path, present);
 
 /** Sigma `null`: the field is absent, or every value it has is null. */
-export const fieldIsNull = (record: unknown, path: FieldPath): boolean =>
-  !someValue(record, path, (v) => v !== null && v !== undefined);
+export const fieldIsNull = (record: unknown, path: FieldPath): boolean => !someValue(record, path, notNull);
 
 /** How a scalar reads as a string for string matching: JSON numbers and booleans as JSON writes them. */
 export const scalarText = (leaf: Scalar): string => (typeof leaf === 'string' ? leaf : String(leaf));

@@ -6,6 +6,7 @@ import {
   anchor,
   anyPatternTest,
   hasWildcards,
+  lowerCased,
   type Pattern,
   parseSigmaString,
   plainText,
@@ -519,6 +520,17 @@ function leafTest(
   return (record) => someValue(record, path, onValue);
 }
 
+/**
+ * `leafTest` for a string test. A field holding a string, the case of nearly every read, goes
+ * straight to the test; anything else takes the general leaf walk (numbers and booleans as text).
+ */
+function stringLeafTest(path: FieldPath | undefined, test: StringTest): (record: unknown) => boolean {
+  const onLeaf = (leaf: Scalar) => test(typeof leaf === 'string' ? leaf : scalarText(leaf));
+  if (!path) return (record) => someLeaf(record, onLeaf);
+  const onValue = (v: unknown) => (typeof v === 'string' ? test(v) : someLeaf(v, onLeaf));
+  return (record) => someValue(record, path, onValue);
+}
+
 /** With `all`, every one of the tests must hold on some leaf; otherwise one test on one leaf. */
 function combine(
   tests: readonly ((record: unknown) => boolean)[],
@@ -526,7 +538,17 @@ function combine(
 ): (record: unknown) => boolean {
   if (tests.length === 0) return () => false;
   if (tests.length === 1) return tests[0] as (record: unknown) => boolean;
-  return all ? (r) => tests.every((t) => t(r)) : (r) => tests.some((t) => t(r));
+  // Plain loops: a `some`/`every` callback closing over the record would be allocated per event.
+  return all
+    ? (r) => {
+        for (let i = 0; i < tests.length; i++)
+          if (!(tests[i] as (record: unknown) => boolean)(r)) return false;
+        return true;
+      }
+    : (r) => {
+        for (let i = 0; i < tests.length; i++) if ((tests[i] as (record: unknown) => boolean)(r)) return true;
+        return false;
+      };
 }
 
 function testFor(matcher: ValueMatcher, path: FieldPath | undefined): (record: unknown) => boolean {
@@ -538,7 +560,7 @@ function testFor(matcher: ValueMatcher, path: FieldPath | undefined): (record: u
           ? [anyPatternTest(matcher.patterns)]
           : [];
       const matches = combine(
-        stringTests.map((t) => leafTest(path, (leaf) => t(scalarText(leaf)))),
+        stringTests.map((t) => stringLeafTest(path, t)),
         matcher.all,
       );
       const nullable = matcher.allowNull && path !== undefined;
@@ -576,7 +598,7 @@ function testFor(matcher: ValueMatcher, path: FieldPath | undefined): (record: u
     }
     case 'fieldref': {
       const relate = RELATE[matcher.how];
-      const fold = (s: string) => (matcher.cased ? s : s.toLowerCase());
+      const fold = (s: string) => (matcher.cased ? s : lowerCased(s));
       const tests = matcher.refs.map(
         (ref) => (r: unknown) =>
           someFieldLeaf(r, path as FieldPath, (leaf) => {
@@ -612,7 +634,7 @@ function regexLeafTest(re: RegExp): (leaf: Scalar) => boolean {
   return (leaf) => {
     const text = scalarText(leaf);
     const value = text.length > MAX_RE_INPUT ? text.slice(0, MAX_RE_INPUT) : text;
-    if (literal !== undefined && !(folded ? value.toLowerCase() : value).includes(literal)) return false;
+    if (literal !== undefined && !(folded ? lowerCased(value) : value).includes(literal)) return false;
     return re.test(value);
   };
 }
