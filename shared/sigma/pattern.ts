@@ -203,7 +203,7 @@ export function anyPatternTest(patterns: readonly Pattern[]): StringTest {
         simple.map((p) => p.parts),
         cased,
       );
-      tests.push(gate ? (v) => gate(v) && re.test(v) : (v) => re.test(v));
+      tests.push(gate ? (v) => passesGate(gate, v) && re.test(v) : (v) => re.test(v));
     }
   }
   for (const p of patterns) if (!isSimple(p.parts)) tests.push(globTest(p.parts, p.cased));
@@ -223,10 +223,25 @@ export function anyPatternTest(patterns: readonly Pattern[]): StringTest {
  * end character is not ASCII, or is a `?`, drops that end's check. Undefined when nothing can be
  * checked (a lone `*`, say).
  */
-function simpleGate(
-  alternatives: readonly (readonly PatternPart[])[],
-  cased: boolean,
-): StringTest | undefined {
+interface Gate {
+  /** Values at least this long may match a pattern open at one end. */
+  readonly minOpen: number;
+  /** The exact lengths of the patterns closed at both ends. */
+  readonly lengths: readonly number[];
+  /** The UTF-16 units a matching value may start (end) with; undefined = any. */
+  readonly first: ReadonlySet<number> | undefined;
+  readonly last: ReadonlySet<number> | undefined;
+}
+
+/** A plain function rather than a closure per gate, so the one copy is optimised for every rule. */
+function passesGate(g: Gate, v: string): boolean {
+  const n = v.length;
+  if (n < g.minOpen && !g.lengths.includes(n)) return false;
+  if (g.first !== undefined && !g.first.has(v.charCodeAt(0))) return false;
+  return g.last === undefined || g.last.has(v.charCodeAt(n - 1));
+}
+
+function simpleGate(alternatives: readonly (readonly PatternPart[])[], cased: boolean): Gate | undefined {
   let minOpen = Number.POSITIVE_INFINITY; // shortest pattern with a `*` at either end
   const closed = new Set<number>(); // exact lengths of patterns without one
   let firsts: Set<number> | undefined = new Set();
@@ -257,14 +272,7 @@ function simpleGate(
   if (firsts?.size === 0) firsts = undefined; // an empty pattern: no first character to check
   if (lasts?.size === 0) lasts = undefined;
   if (minOpen === 0 && firsts === undefined && lasts === undefined) return undefined;
-  const lengths = [...closed];
-  const lengthOk = (n: number): boolean => n >= minOpen || lengths.includes(n);
-  const first = firsts;
-  const last = lasts;
-  return (v) =>
-    lengthOk(v.length) &&
-    (first === undefined || first.has(v.charCodeAt(0))) &&
-    (last === undefined || last.has(v.charCodeAt(v.length - 1)));
+  return { minOpen, lengths: [...closed], first: firsts, last: lasts };
 }
 
 /** An example string that the pattern matches: wildcards become nothing (`*`) or `x` (`?`). */

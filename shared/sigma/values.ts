@@ -17,6 +17,7 @@ import {
   fieldExists,
   fieldIsNull,
   fieldPath,
+  fieldStringTest,
   type Scalar,
   scalarText,
   someFieldLeaf,
@@ -520,15 +521,11 @@ function leafTest(
   return (record) => someValue(record, path, onValue);
 }
 
-/**
- * `leafTest` for a string test. A field holding a string, the case of nearly every read, goes
- * straight to the test; anything else takes the general leaf walk (numbers and booleans as text).
- */
+/** `leafTest` for a string test: numbers and booleans are matched as their JSON text. */
 function stringLeafTest(path: FieldPath | undefined, test: StringTest): (record: unknown) => boolean {
+  if (path) return fieldStringTest(path, test);
   const onLeaf = (leaf: Scalar) => test(typeof leaf === 'string' ? leaf : scalarText(leaf));
-  if (!path) return (record) => someLeaf(record, onLeaf);
-  const onValue = (v: unknown) => (typeof v === 'string' ? test(v) : someLeaf(v, onLeaf));
-  return (record) => someValue(record, path, onValue);
+  return (record) => someLeaf(record, onLeaf);
 }
 
 /** With `all`, every one of the tests must hold on some leaf; otherwise one test on one leaf. */
@@ -571,7 +568,7 @@ function testFor(matcher: ValueMatcher, path: FieldPath | undefined): (record: u
       return (r) => fieldExists(r, path as FieldPath) === matcher.expected;
     case 'regex':
       return combine(
-        matcher.regexes.map((re) => leafTest(path, regexLeafTest(re))),
+        matcher.regexes.map((re) => stringLeafTest(path, regexTextTest(re))),
         matcher.all,
       );
     case 'cidr':
@@ -628,11 +625,10 @@ const RELATE: Record<
  * `.+:assumed-role/aws:.+`), a value without it cannot match, and the regex — whose leading `.+`
  * costs quadratic time on every value that does not match — is not run at all.
  */
-function regexLeafTest(re: RegExp): (leaf: Scalar) => boolean {
+function regexTextTest(re: RegExp): StringTest {
   const literal = requiredLiteral(re.source, re.flags);
   const folded = re.flags.includes('i');
-  return (leaf) => {
-    const text = scalarText(leaf);
+  return (text) => {
     const value = text.length > MAX_RE_INPUT ? text.slice(0, MAX_RE_INPUT) : text;
     if (literal !== undefined && !(folded ? lowerCased(value) : value).includes(literal)) return false;
     return re.test(value);
