@@ -188,7 +188,7 @@ type Test = (record: unknown) => boolean;
  * order changes (the tests are pure); `alternatives` keeps the rule's own order for the readers
  * that derive triggers and examples from it.
  */
-export function checkCost(item: FieldItem): number {
+function checkCost(item: FieldItem): number {
   const m = item.matcher;
   const depth = item.path ? item.path.segments.length - 1 : 0;
   let rank: number;
