@@ -8,6 +8,7 @@ import {
 import { mapField, PRODUCTS, type SigmaProduct } from './field-map.ts';
 import { issue, SigmaConditionError, type SigmaIssue } from './issues.ts';
 import type { SigmaRule } from './parse.ts';
+import { hasWildcards, isWildcard } from './pattern.ts';
 import { type FieldPath, fieldPath } from './record.ts';
 import { compileFieldItem, type FieldItem } from './values.ts';
 
@@ -167,11 +168,40 @@ function compileSelection(
   }
   if (issues.length > before) return undefined;
   const frozen = alternatives;
+  const tests = frozen.map(allOf);
   const test =
-    frozen.length === 1
-      ? allOf(frozen[0] as FieldItem[])
-      : (r: unknown) => frozen.some((alt) => alt.every((item) => item.test(r)));
+    tests.length === 1
+      ? (tests[0] as Test)
+      : (r: unknown) => {
+          for (let i = 0; i < tests.length; i++) if ((tests[i] as Test)(r)) return true;
+          return false;
+        };
   return { name, alternatives: frozen, test };
+}
+
+type Test = (record: unknown) => boolean;
+
+/**
+ * The order a map's fields are checked in: all must hold, so the cheapest test that most often
+ * fails goes first — an exact value before a wildcard, a `contains`, a negation, a regex or a
+ * keyword search over the whole record; a shallow field before a deep one. Only the evaluation
+ * order changes (the tests are pure); `alternatives` keeps the rule's own order for the readers
+ * that derive triggers and examples from it.
+ */
+function checkCost(item: FieldItem): number {
+  const m = item.matcher;
+  const depth = item.path ? item.path.segments.length - 1 : 0;
+  let rank: number;
+  if (item.path === undefined) rank = 60;
+  else if (m.kind === 'strings') {
+    const exact = m.patterns.length > 0 && m.patterns.every((p) => !hasWildcards(p.parts));
+    const contains = m.patterns.some((p) => isWildcard(p.parts[0] ?? { literal: '' }, '*'));
+    rank = m.negate || m.allowNull ? 25 : exact ? 0 : contains ? 20 : 10;
+  } else if (m.kind === 'exists' || m.kind === 'compare') rank = 15;
+  else if (m.kind === 'cidr') rank = 30;
+  else if (m.kind === 'regex') rank = 40;
+  else rank = 50;
+  return rank + depth;
 }
 
 /** Keyword maps (`'|all': [...]`) search like keyword lists: `contains` unless the rule says otherwise. */
@@ -182,9 +212,13 @@ function keywordKey(key: string): string {
   return explicit ? key : `|contains${key === '|' ? '' : key}`;
 }
 
-function allOf(items: readonly FieldItem[]): (r: unknown) => boolean {
-  if (items.length === 1) return (items[0] as FieldItem).test;
-  return (r) => items.every((item) => item.test(r));
+function allOf(items: readonly FieldItem[]): Test {
+  const ordered = [...items].sort((a, b) => checkCost(a) - checkCost(b)).map((item) => item.test);
+  if (ordered.length === 1) return ordered[0] as Test;
+  return (r) => {
+    for (let i = 0; i < ordered.length; i++) if (!(ordered[i] as Test)(r)) return false;
+    return true;
+  };
 }
 
 /** Resolves identifiers and expands `x of` against the rule's search identifiers. */
@@ -216,10 +250,13 @@ function bind(ast: ConditionAst, names: readonly string[]): BoundCondition {
   }
 }
 
-function evaluator(
-  node: BoundCondition,
-  selections: ReadonlyMap<string, CompiledSelection>,
-): (r: unknown) => boolean {
+/**
+ * The condition as one predicate, built once. Plain loops rather than `some`/`every`, whose
+ * callbacks would close over the record and be allocated on every event; `and` checks its
+ * negated operands last, since a negation (`not filter`) nearly always holds and so rarely
+ * decides.
+ */
+function evaluator(node: BoundCondition, selections: ReadonlyMap<string, CompiledSelection>): Test {
   switch (node.type) {
     case 'selection':
       return (selections.get(node.name) as CompiledSelection).test;
@@ -228,12 +265,19 @@ function evaluator(
       return (r) => !inner(r);
     }
     case 'and': {
-      const parts = node.operands.map((o) => evaluator(o, selections));
-      return (r) => parts.every((p) => p(r));
+      const operands = [...node.operands].sort((a, b) => Number(a.type === 'not') - Number(b.type === 'not'));
+      const parts = operands.map((o) => evaluator(o, selections));
+      return (r) => {
+        for (let i = 0; i < parts.length; i++) if (!(parts[i] as Test)(r)) return false;
+        return true;
+      };
     }
     case 'or': {
       const parts = node.operands.map((o) => evaluator(o, selections));
-      return (r) => parts.some((p) => p(r));
+      return (r) => {
+        for (let i = 0; i < parts.length; i++) if ((parts[i] as Test)(r)) return true;
+        return false;
+      };
     }
   }
 }

@@ -59,6 +59,22 @@ export function deriveExample(compiled: CompiledSigmaRule): Example {
 }
 
 /**
+ * One matching record per alternative of the condition that can be built (at most
+ * MAX_ALTERNATIVES), each checked against the compiled matcher: every branch of the rule, not only
+ * the first, for tests that must hold whichever way a rule matches (the trigger index).
+ */
+export function branchExamples(compiled: CompiledSigmaRule): Record<string, unknown>[] {
+  const seed = seedOf(compiled.rule.id ?? compiled.rule.title);
+  const base = baseRecord(compiled.product, { seed, index: 0 });
+  const out: Record<string, unknown>[] = [];
+  for (const conjunction of dnf(compiled.condition, true, compiled)) {
+    const built = realise(conjunction, base, compiled);
+    if (typeof built !== 'string') out.push(built);
+  }
+  return out;
+}
+
+/**
  * The cases a Sigma detection carries. For a count aggregation, the positive case is `fireAt`
  * matching records inside the window; the near misses are the same burst with its last record
  * changed, and the burst one record short.

@@ -108,6 +108,22 @@ function simpleRegexSource(parts: readonly PatternPart[]): string {
 /** A string test compiled once per rule value; never lowercases more than the one field value. */
 export type StringTest = (value: string) => boolean;
 
+let lastRaw = '';
+let lastLower = '';
+
+/**
+ * `s.toLowerCase()`, remembering the last answer: the rules of one event read the same field
+ * values one after another, so a value is lower-cased once, not once per rule. A string compare
+ * against the remembered value fails at once on a different length and costs at most one scan.
+ */
+export function lowerCased(s: string): string {
+  if (s !== lastRaw) {
+    lastLower = s.toLowerCase();
+    lastRaw = s;
+  }
+  return lastLower;
+}
+
 /** Glob with inner stars, matched by leftmost segment search: O(value × pattern), no backtracking blow-up. */
 function globTest(parts: readonly PatternPart[], cased: boolean): StringTest {
   const segments: (readonly PatternPart[])[] = [[]];
@@ -124,7 +140,7 @@ function globTest(parts: readonly PatternPart[], cased: boolean): StringTest {
   const headLength = segmentLength(head);
   const tailLength = segmentLength(tail);
   return (raw) => {
-    const value = cased ? raw : raw.toLowerCase();
+    const value = cased ? raw : lowerCased(raw);
     if (value.length < headLength + tailLength) return false;
     if (!segmentAt(value, head, 0)) return false;
     const tailStart = value.length - tailLength;
@@ -170,7 +186,9 @@ function findSegment(value: string, seg: readonly PatternPart[], from: number, l
 
 /**
  * One test for a list of patterns joined with OR. Simple patterns of the same case sensitivity
- * share one alternation regex (one regex beats a loop of `includes()` several times over).
+ * share one alternation regex (one regex beats a loop of `includes()` several times over), behind
+ * a gate on the value's length and first and last characters (`simpleGate`) that turns most
+ * non-matching values away without running the regex at all.
  */
 export function anyPatternTest(patterns: readonly Pattern[]): StringTest {
   const tests: StringTest[] = [];
@@ -181,12 +199,80 @@ export function anyPatternTest(patterns: readonly Pattern[]): StringTest {
         simple.map((p) => `(?:${simpleRegexSource(p.parts)})`).join('|'),
         cased ? '' : 'i',
       );
-      tests.push((v) => re.test(v));
+      const gate = simpleGate(
+        simple.map((p) => p.parts),
+        cased,
+      );
+      tests.push(gate ? (v) => passesGate(gate, v) && re.test(v) : (v) => re.test(v));
     }
   }
   for (const p of patterns) if (!isSimple(p.parts)) tests.push(globTest(p.parts, p.cased));
   if (tests.length === 1) return tests[0] as StringTest;
-  return (v) => tests.some((t) => t(v));
+  return (v) => {
+    for (let i = 0; i < tests.length; i++) if ((tests[i] as StringTest)(v)) return true;
+    return false;
+  };
+}
+
+/**
+ * A necessary condition for a value to match one of the simple patterns, checked without the
+ * regex: its length, and its first (last) character when every pattern is anchored at the start
+ * (end). Exact, not a heuristic: without the `u` flag every pattern character matches exactly one
+ * UTF-16 unit, and under `i` an ASCII character matches only its own two ASCII cases (the
+ * specification's Canonicalize never maps a non-ASCII unit onto an ASCII one). A pattern whose
+ * end character is not ASCII, or is a `?`, drops that end's check. Undefined when nothing can be
+ * checked (a lone `*`, say).
+ */
+interface Gate {
+  /** Values at least this long may match a pattern open at one end. */
+  readonly minOpen: number;
+  /** The exact lengths of the patterns closed at both ends. */
+  readonly lengths: readonly number[];
+  /** The UTF-16 units a matching value may start (end) with; undefined = any. */
+  readonly first: ReadonlySet<number> | undefined;
+  readonly last: ReadonlySet<number> | undefined;
+}
+
+/** A plain function rather than a closure per gate, so the one copy is optimised for every rule. */
+function passesGate(g: Gate, v: string): boolean {
+  const n = v.length;
+  if (n < g.minOpen && !g.lengths.includes(n)) return false;
+  if (g.first !== undefined && !g.first.has(v.charCodeAt(0))) return false;
+  return g.last === undefined || g.last.has(v.charCodeAt(n - 1));
+}
+
+function simpleGate(alternatives: readonly (readonly PatternPart[])[], cased: boolean): Gate | undefined {
+  let minOpen = Number.POSITIVE_INFINITY; // shortest pattern with a `*` at either end
+  const closed = new Set<number>(); // exact lengths of patterns without one
+  let firsts: Set<number> | undefined = new Set();
+  let lasts: Set<number> | undefined = new Set();
+  const unitsOf = (c: string): number[] => {
+    const code = c.charCodeAt(0);
+    if (code >= 128) return [];
+    if (cased) return [code];
+    return [...new Set([c.toLowerCase().charCodeAt(0), c.toUpperCase().charCodeAt(0)])];
+  };
+  const note = (set: Set<number> | undefined, part: PatternPart | undefined, end: 'first' | 'last') => {
+    if (set === undefined || part === undefined || !('literal' in part)) return undefined;
+    const text = part.literal;
+    const units = unitsOf(end === 'first' ? (text[0] as string) : (text[text.length - 1] as string));
+    if (units.length === 0) return undefined;
+    for (const u of units) set.add(u);
+    return set;
+  };
+  for (const parts of alternatives) {
+    const openStart = parts[0] !== undefined && isWildcard(parts[0], '*');
+    const openEnd = parts.length > 0 && isWildcard(parts[parts.length - 1] as PatternPart, '*');
+    const length = segmentLength(parts.filter((p) => !isWildcard(p, '*')));
+    if (openStart || openEnd) minOpen = Math.min(minOpen, length);
+    else closed.add(length);
+    firsts = openStart ? undefined : note(firsts, parts[0], 'first');
+    lasts = openEnd ? undefined : note(lasts, parts[parts.length - 1], 'last');
+  }
+  if (firsts?.size === 0) firsts = undefined; // an empty pattern: no first character to check
+  if (lasts?.size === 0) lasts = undefined;
+  if (minOpen === 0 && firsts === undefined && lasts === undefined) return undefined;
+  return { minOpen, lengths: [...closed], first: firsts, last: lasts };
 }
 
 /** An example string that the pattern matches: wildcards become nothing (`*`) or `x` (`?`). */

@@ -112,12 +112,55 @@ export function someLeaf(value: unknown, visit: (leaf: Scalar) => boolean): bool
 export const someFieldLeaf = (record: unknown, path: FieldPath, visit: (leaf: Scalar) => boolean): boolean =>
   someValue(record, path, (v) => someLeaf(v, visit));
 
+/**
+ * Where the path's exact keys lead through plain objects — the shape of nearly every record —
+ * or MISS when they do not (an array on the way, a missing or differently cased key), in which
+ * case the caller takes `someValue`'s general walk. A plain function the readers below share.
+ */
+const MISS: unknown = Symbol('miss');
+function exactValue(record: unknown, segments: readonly string[]): unknown {
+  let cur = record;
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as string;
+    if (!isRecord(cur) || !Object.hasOwn(cur, segment)) return MISS;
+    cur = cur[segment];
+  }
+  return cur;
+}
+
+/**
+ * `someFieldLeaf` for a string test, built once per field item: a string at the exact path goes
+ * straight to the test, a number or boolean as its text, an object or array through its leaves;
+ * anything `exactValue` misses takes the general walk, which starts again from the record.
+ */
+export function fieldStringTest(
+  path: FieldPath,
+  test: (text: string) => boolean,
+): (record: unknown) => boolean {
+  const segments = path.segments;
+  const onLeaf = (leaf: Scalar) => test(typeof leaf === 'string' ? leaf : scalarText(leaf));
+  const onValue = (v: unknown) => (typeof v === 'string' ? test(v) : someLeaf(v, onLeaf));
+  return (record) => {
+    const v = exactValue(record, segments);
+    if (typeof v === 'string') return test(v);
+    return v === MISS ? someValue(record, path, onValue) : someLeaf(v, onLeaf);
+  };
+}
+
+const present = (): boolean => true;
+const notNull = (v: unknown): boolean => v !== null && v !== undefined;
+
 /** The field is present (its value may be null). */
-export const fieldExists = (record: unknown, path: FieldPath): boolean => someValue(record, path, () => true);
+export function fieldExists(record: unknown, path: FieldPath): boolean {
+  return exactValue(record, path.segments) !== MISS || someValue(record, path, present);
+}
 
 /** Sigma `null`: the field is absent, or every value it has is null. */
-export const fieldIsNull = (record: unknown, path: FieldPath): boolean =>
-  !someValue(record, path, (v) => v !== null && v !== undefined);
+export function fieldIsNull(record: unknown, path: FieldPath): boolean {
+  const v = exactValue(record, path.segments);
+  if (v !== MISS) return v === null || v === undefined;
+  return !someValue(record, path, notNull);
+}
 
 /** How a scalar reads as a string for string matching: JSON numbers and booleans as JSON writes them. */
 export const scalarText = (leaf: Scalar): string => (typeof leaf === 'string' ? leaf : String(leaf));

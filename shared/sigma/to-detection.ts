@@ -142,6 +142,10 @@ export function toDetection(
   };
   const description = (r.description ?? r.title).trim();
   const windowPrefix = `sigma\u0000${id}\u0000`;
+  const evidenceFor = (raw: unknown): Record<string, string | number | boolean> => ({
+    ...evidenceBase,
+    sigma_matched: matchedSelections(compiled, raw),
+  });
 
   let example: Example | undefined;
   let cases: DetectionCase[] | undefined;
@@ -184,11 +188,8 @@ export function toDetection(
     detect(ev, ctx): Hit | undefined {
       if (tuning?.disabled) return undefined;
       if (ev.source !== profile.source || !compiled.matches(ev.raw)) return undefined;
-      const evidence: Record<string, string | number | boolean> = {
-        ...evidenceBase,
-        sigma_matched: matchedSelections(compiled, ev.raw),
-      };
-      if (!agg) return { evidence };
+      if (!agg) return { evidence: evidenceFor(ev.raw) };
+      // A count rule matches far more events than it fires on: the evidence is built only on firing.
       const group = agg.groupBy ? (firstText(ev.raw, agg.groupBy) ?? '') : '';
       const key = `${windowPrefix}${group}`;
       const time = Number.isFinite(ev.ocsf.time) ? ev.ocsf.time : 0;
@@ -203,7 +204,7 @@ export function toDetection(
         count = ctx.window.count(key, time, agg.windowMs);
       }
       if (count !== agg.fireAt) return undefined;
-      return { evidence: { ...evidence, sigma_aggregation: agg.text, sigma_count: count } };
+      return { evidence: { ...evidenceFor(ev.raw), sigma_aggregation: agg.text, sigma_count: count } };
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   anchor,
   anyPatternTest,
   hasWildcards,
+  lowerCased,
   type Pattern,
   parseSigmaString,
   plainText,
@@ -16,6 +17,7 @@ import {
   fieldExists,
   fieldIsNull,
   fieldPath,
+  fieldStringTest,
   type Scalar,
   scalarText,
   someFieldLeaf,
@@ -519,6 +521,13 @@ function leafTest(
   return (record) => someValue(record, path, onValue);
 }
 
+/** `leafTest` for a string test: numbers and booleans are matched as their JSON text. */
+function stringLeafTest(path: FieldPath | undefined, test: StringTest): (record: unknown) => boolean {
+  if (path) return fieldStringTest(path, test);
+  const onLeaf = (leaf: Scalar) => test(typeof leaf === 'string' ? leaf : scalarText(leaf));
+  return (record) => someLeaf(record, onLeaf);
+}
+
 /** With `all`, every one of the tests must hold on some leaf; otherwise one test on one leaf. */
 function combine(
   tests: readonly ((record: unknown) => boolean)[],
@@ -526,7 +535,17 @@ function combine(
 ): (record: unknown) => boolean {
   if (tests.length === 0) return () => false;
   if (tests.length === 1) return tests[0] as (record: unknown) => boolean;
-  return all ? (r) => tests.every((t) => t(r)) : (r) => tests.some((t) => t(r));
+  // Plain loops: a `some`/`every` callback closing over the record would be allocated per event.
+  return all
+    ? (r) => {
+        for (let i = 0; i < tests.length; i++)
+          if (!(tests[i] as (record: unknown) => boolean)(r)) return false;
+        return true;
+      }
+    : (r) => {
+        for (let i = 0; i < tests.length; i++) if ((tests[i] as (record: unknown) => boolean)(r)) return true;
+        return false;
+      };
 }
 
 function testFor(matcher: ValueMatcher, path: FieldPath | undefined): (record: unknown) => boolean {
@@ -538,7 +557,7 @@ function testFor(matcher: ValueMatcher, path: FieldPath | undefined): (record: u
           ? [anyPatternTest(matcher.patterns)]
           : [];
       const matches = combine(
-        stringTests.map((t) => leafTest(path, (leaf) => t(scalarText(leaf)))),
+        stringTests.map((t) => stringLeafTest(path, t)),
         matcher.all,
       );
       const nullable = matcher.allowNull && path !== undefined;
@@ -549,7 +568,7 @@ function testFor(matcher: ValueMatcher, path: FieldPath | undefined): (record: u
       return (r) => fieldExists(r, path as FieldPath) === matcher.expected;
     case 'regex':
       return combine(
-        matcher.regexes.map((re) => leafTest(path, regexLeafTest(re))),
+        matcher.regexes.map((re) => stringLeafTest(path, regexTextTest(re))),
         matcher.all,
       );
     case 'cidr':
@@ -576,7 +595,7 @@ function testFor(matcher: ValueMatcher, path: FieldPath | undefined): (record: u
     }
     case 'fieldref': {
       const relate = RELATE[matcher.how];
-      const fold = (s: string) => (matcher.cased ? s : s.toLowerCase());
+      const fold = (s: string) => (matcher.cased ? s : lowerCased(s));
       const tests = matcher.refs.map(
         (ref) => (r: unknown) =>
           someFieldLeaf(r, path as FieldPath, (leaf) => {
@@ -606,13 +625,12 @@ const RELATE: Record<
  * `.+:assumed-role/aws:.+`), a value without it cannot match, and the regex — whose leading `.+`
  * costs quadratic time on every value that does not match — is not run at all.
  */
-function regexLeafTest(re: RegExp): (leaf: Scalar) => boolean {
+function regexTextTest(re: RegExp): StringTest {
   const literal = requiredLiteral(re.source, re.flags);
   const folded = re.flags.includes('i');
-  return (leaf) => {
-    const text = scalarText(leaf);
+  return (text) => {
     const value = text.length > MAX_RE_INPUT ? text.slice(0, MAX_RE_INPUT) : text;
-    if (literal !== undefined && !(folded ? value.toLowerCase() : value).includes(literal)) return false;
+    if (literal !== undefined && !(folded ? lowerCased(value) : value).includes(literal)) return false;
     return re.test(value);
   };
 }

@@ -147,6 +147,56 @@ describe('pattern matching', () => {
     );
   });
 
+  it('the length and first/last-character gate never changes an answer (lists, anchors, Unicode case pairs)', () => {
+    // Kelvin sign, long s and dotted I fold to ASCII letters under toLowerCase/toUpperCase, but a
+    // regex without `u` never matches them against ASCII: the gate must agree with the regex.
+    const unit = fc.constantFrom('a', 'k', 'K', 's', 'i', '?', '-', '\u212a', '\u017f', '\u0130');
+    const valueUnit = fc.constantFrom(
+      'a',
+      'A',
+      'k',
+      'K',
+      's',
+      'S',
+      'i',
+      'I',
+      '-',
+      '\u212a',
+      '\u017f',
+      '\u0130',
+    );
+    const how = fc.constantFrom('exact', 'contains', 'startswith', 'endswith') as fc.Arbitrary<
+      'exact' | 'contains' | 'startswith' | 'endswith'
+    >;
+    const one = fc.record({ text: fc.string({ unit, maxLength: 4 }), how, cased: fc.boolean() });
+    fc.assert(
+      fc.property(
+        fc.array(one, { minLength: 1, maxLength: 3 }),
+        fc.string({ unit: valueUnit, maxLength: 6 }),
+        (ps, v) => {
+          const patterns = ps.map(({ text, how: h, cased }) => {
+            const parts = parseSigmaString(text);
+            return { parts: h === 'exact' ? parts : anchor(parts, h), cased };
+          });
+          const reference = patterns.some(({ parts, cased }) => {
+            const source = parts
+              .map((x) =>
+                'literal' in x
+                  ? x.literal.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')
+                  : x.wildcard === '*'
+                    ? '[\\s\\S]*'
+                    : '[\\s\\S]',
+              )
+              .join('');
+            return new RegExp(`^${source}$`, cased ? '' : 'i').test(v);
+          });
+          expect(anyPatternTest(patterns)(v)).toBe(reference);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
   it('terminates on a hostile value against a many-star pattern (no backtracking blow-up)', () => {
     // A backtracking regex for *a*a*a*a*b on 20k "a"s is polynomial; the segment matcher is linear per segment.
     const t = anyPatternTest([pattern('*a*a*a*a*a*a*b')]);
