@@ -3,7 +3,6 @@
  * Windows passwords and user data, and instance-profile credentials put to reconnaissance.
  */
 import type { Detection, Hit } from '../types.ts';
-import { notableCaller } from './aws-discovery.ts';
 import { actorClass, RISK } from './aws-helpers-a.ts';
 import {
   burst,
@@ -25,6 +24,7 @@ import {
   isDenied,
   isInstanceRoleSession,
   MINUTE,
+  notableCaller,
   once,
   principalOf,
   reachedTier,

@@ -2,8 +2,8 @@
  * Discovery on AWS: an intruder's first minutes with new credentials — sweeping read APIs across
  * services, dumping IAM, probing permissions, mapping buckets and the defences watching them.
  */
-import type { Detection, DetectionContext, Hit } from '../types.ts';
-import { actorClass, RISK } from './aws-helpers-a.ts';
+import type { Detection, Hit } from '../types.ts';
+import { RISK } from './aws-helpers-a.ts';
 import {
   awsService,
   burst,
@@ -13,13 +13,13 @@ import {
   ctTrue,
   eventNameOf,
   eventSourceOf,
-  fromUntrustedNetwork,
   iamUser,
   isAwsServiceActor,
   isConsoleSession,
   isDenied,
   MINUTE,
   memoKeys,
+  notableCaller,
   once,
   principalOf,
   reachedTier,
@@ -30,28 +30,6 @@ import {
 } from './aws-helpers-b.ts';
 
 const TEN_MIN = 10 * MINUTE;
-
-/**
- * Why a read is worth a place on the timeline: a person (or root, or an identity the record does not
- * name) made it, or a workload made it from outside the trusted networks. IaC/CI identities, AWS
- * services and workloads inside the trusted networks give undefined.
- */
-export function notableCaller(
-  raw: unknown,
-  ctx: DetectionContext,
-): 'person' | 'unidentified' | 'outside' | undefined {
-  switch (actorClass(raw)) {
-    case 'human':
-    case 'root':
-      return 'person';
-    case 'unknown':
-      return 'unidentified';
-    case 'workload':
-      return fromUntrustedNetwork(raw, ctx) ? 'outside' : undefined;
-    default:
-      return undefined;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import type { NormalisedEvent } from '../../normalise/types.ts';
 import { pathSteps } from '../fields.ts';
 import type { DetectionContext, EntityRef, Severity } from '../types.ts';
 
-import { rs, rv, rvSteps } from './aws-helpers-a.ts';
+import { actorClass, rs, rv, rvSteps } from './aws-helpers-a.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -195,6 +195,28 @@ export function fromUntrustedNetwork(raw: unknown, ctx: DetectionContext): boole
   const ip = sourceIpOf(raw);
   const isIp = /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) || (ip.includes(':') && /^[0-9a-f:.]+$/i.test(ip));
   return isIp && !ctx.config.isTrustedNetwork(ip);
+}
+
+/**
+ * Why a read is worth a place on the timeline: a person (or root, or an identity the record does not
+ * name) made it, or a workload made it from outside the trusted networks. IaC/CI identities, AWS
+ * services and workloads inside the trusted networks give undefined.
+ */
+export function notableCaller(
+  raw: unknown,
+  ctx: DetectionContext,
+): 'person' | 'unidentified' | 'outside' | undefined {
+  switch (actorClass(raw)) {
+    case 'human':
+    case 'root':
+      return 'person';
+    case 'unknown':
+      return 'unidentified';
+    case 'workload':
+      return fromUntrustedNetwork(raw, ctx) ? 'outside' : undefined;
+    default:
+      return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

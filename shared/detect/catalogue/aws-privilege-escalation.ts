@@ -50,6 +50,19 @@ const doc = (statements: Record<string, unknown>[]) =>
   policyText({ Version: '2012-10-17', Statement: statements });
 const ADMIN_DOC = doc([{ Effect: 'Allow', Action: '*', Resource: '*' }]);
 
+/** An operator fencing a leaving user in with a deny-all inline policy: containment, not escalation. */
+const denyAllGuard = () =>
+  ct({
+    source: 'iam',
+    name: 'PutUserPolicy',
+    identity: who.user('ops'),
+    params: {
+      userName: 'leaver',
+      policyName: 'deny',
+      policyDocument: doc([{ Effect: 'Deny', Action: '*', Resource: '*' }]),
+    },
+  });
+
 // ---------------------------------------------------------------------------------------------
 // Granting admin
 // ---------------------------------------------------------------------------------------------
@@ -220,18 +233,7 @@ const inlineAdmin: Detection = {
     {
       name: 'deny-everything guard policy',
       fires: false,
-      records: [
-        ct({
-          source: 'iam',
-          name: 'PutUserPolicy',
-          identity: who.user('ops'),
-          params: {
-            userName: 'leaver',
-            policyName: 'deny',
-            policyDocument: doc([{ Effect: 'Deny', Action: '*', Resource: '*' }]),
-          },
-        }),
-      ],
+      records: [denyAllGuard()],
     },
   ],
 };
@@ -996,18 +998,7 @@ const permissionsChangedByHand: Detection = {
     {
       name: 'a deny-all inline policy (containment)',
       fires: false,
-      records: [
-        ct({
-          source: 'iam',
-          name: 'PutUserPolicy',
-          identity: who.user('ops'),
-          params: {
-            userName: 'leaver',
-            policyName: 'deny',
-            policyDocument: doc([{ Effect: 'Deny', Action: '*', Resource: '*' }]),
-          },
-        }),
-      ],
+      records: [denyAllGuard()],
     },
     {
       name: 'attachment refused',
