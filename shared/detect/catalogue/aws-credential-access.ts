@@ -565,6 +565,161 @@ const ssmBulk: Detection = {
   ],
 };
 
+const SECRET_READ_ID = 'aws.secrets.secret_value_read_by_person';
+
+/** Calls that hand back a secret in clear: Secrets Manager values, decrypted SecureStrings. */
+const readsSecretValue = (raw: unknown): boolean => {
+  const source = eventSourceOf(raw);
+  if (source === 'secretsmanager.amazonaws.com') return true;
+  return source === 'ssm.amazonaws.com' && ctTrue(raw, 'requestParameters.withDecryption');
+};
+
+const secretReadByPerson: Detection = {
+  id: SECRET_READ_ID,
+  title: 'Secret value read by a person, or by a workload from outside trusted networks',
+  description:
+    'A Secrets Manager value or a decrypted SSM SecureString was handed to a person (an SSO, federated or IAM ' +
+    "user, or root), or to an application's role session calling from outside the organisation's known " +
+    'networks. Applications read their secrets at start-up; a person reading one by hand is credential access ' +
+    '(T1552), routine for a few administrators and exactly what an intruder in a borrowed session does first. A ' +
+    'workload session calling from elsewhere holds credentials lifted off its host. Medium on the timeline with ' +
+    'low risk, once per principal per ten minutes; many secrets is the bulk rules, refusals ' +
+    'secret_access_denied. CI/IaC, AWS services, calls without decryption, failed calls and records that name ' +
+    'no caller are left out.',
+  attack: ['T1552', 'T1555.006'],
+  tactic: 'TA0006',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: ['cloudtrail'],
+  triggers: [
+    'GetSecretValue',
+    'BatchGetSecretValue',
+    'GetParameter',
+    'GetParameters',
+    'GetParametersByPath',
+    'GetParameterHistory',
+  ],
+  detect(ev, ctx): Hit | undefined {
+    const raw = ev.raw;
+    if (!succeeded(raw) || !readsSecretValue(raw)) return undefined;
+    const caller = notableCaller(raw, ctx);
+    if (caller !== 'person' && caller !== 'outside') return undefined;
+    const who = principalOf(raw);
+    if (!who || !once(ctx, `${SECRET_READ_ID}|${who}`, timeOf(ev), TEN_MIN)) return undefined;
+    const secret =
+      ctStr(raw, 'requestParameters.secretId') ??
+      ctStrings(raw, 'requestParameters.secretIdList')[0] ??
+      ctStr(raw, 'requestParameters.name') ??
+      ctStrings(raw, 'requestParameters.names')[0] ??
+      ctStr(raw, 'requestParameters.path') ??
+      '';
+    return {
+      evidence: { api: eventNameOf(raw), secret: secret.slice(0, 256), caller, source_ip: sourceIpOf(raw) },
+    };
+  },
+  cases: [
+    {
+      name: 'an SSO person decrypts a credential parameter',
+      fires: true,
+      records: [
+        ct({
+          name: 'GetParameter',
+          source: 'ssm',
+          actor: roleSession('AWSReservedSSO_Developer_0a1b2c3d4e5f6789', 'ana.silva'),
+          params: { name: '/credentials/app/credentials-25', withDecryption: true },
+        }),
+      ],
+    },
+    {
+      name: 'an IAM user reads a Secrets Manager value from the office',
+      fires: true,
+      records: [
+        ct({
+          name: 'GetSecretValue',
+          source: 'secretsmanager',
+          actor: iamUser('olga'),
+          ip: '10.20.30.40',
+          params: { secretId: 'prod/payments/stripe-key' },
+        }),
+      ],
+    },
+    {
+      name: 'an application role decrypts a parameter from an unknown address',
+      fires: true,
+      records: [
+        ct({
+          name: 'GetParameter',
+          source: 'ssm',
+          actor: roleSession('orders-api', 'task-5f2c'),
+          ip: '1.2.3.4',
+          params: { name: '/orders/db/password', withDecryption: true },
+        }),
+      ],
+    },
+    {
+      name: 'the same application read from inside the VPC',
+      fires: false,
+      records: [
+        ct({
+          name: 'GetParameter',
+          source: 'ssm',
+          actor: roleSession('orders-api', 'task-5f2c'),
+          ip: '10.0.4.17',
+          params: { name: '/orders/db/password', withDecryption: true },
+        }),
+      ],
+    },
+    {
+      name: 'a person reads a parameter without decryption',
+      fires: false,
+      records: [
+        ct({
+          name: 'GetParameter',
+          source: 'ssm',
+          actor: roleSession('AWSReservedSSO_Developer_0a1b2c3d4e5f6789', 'ana.silva'),
+          params: { name: '/app/feature-flags' },
+        }),
+      ],
+    },
+    {
+      name: 'a pipeline role reads its deploy secret from a hosted runner',
+      fires: false,
+      records: [
+        ct({
+          name: 'GetSecretValue',
+          source: 'secretsmanager',
+          actor: roleSession('github-actions-deploy', 'gha-4411'),
+          params: { secretId: 'deploy/token' },
+        }),
+      ],
+    },
+    {
+      name: 'a refused read (secret_access_denied rates it)',
+      fires: false,
+      records: [
+        ct({
+          name: 'GetSecretValue',
+          source: 'secretsmanager',
+          actor: iamUser('olga'),
+          error: 'AccessDeniedException',
+          params: { secretId: 'prod/payments/stripe-key' },
+        }),
+      ],
+    },
+    {
+      name: 'a second read within ten minutes adds nothing',
+      fires: false,
+      records: burst(2, (i) => ({
+        name: 'GetParameter',
+        source: 'ssm',
+        actor: roleSession('AWSReservedSSO_Developer_0a1b2c3d4e5f6789', 'ana.silva'),
+        params: { name: `/credentials/app/credentials-${i}`, withDecryption: true },
+        at: i * 60,
+      })),
+    },
+  ],
+};
+
 // ---------------------------------------------------------------------------------------------
 
 const PWD_ID = 'aws.ec2.password_data_retrieved';
@@ -1080,6 +1235,7 @@ export const AWS_CREDENTIAL_ACCESS: readonly Detection[] = [
   batchByFilter,
   secretDenied,
   ssmBulk,
+  secretReadByPerson,
   passwordData,
   userDataRead,
   instanceCredsRecon,

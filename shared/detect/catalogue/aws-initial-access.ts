@@ -397,6 +397,84 @@ const consoleLoginFailed: Detection = {
 
 // ---------------------------------------------------------------------------------------------
 // Long-term keys and sessions used from outside
+const OUTSIDE_SIGNIN_WINDOW = 12 * HOUR;
+
+const consoleLoginOutside: Detection = {
+  id: 'aws.signin.console_login_untrusted_network',
+  title: 'IAM user console sign-in from outside trusted networks',
+  description:
+    "An IAM user's password (with MFA) opened a console session from an address outside the organisation's " +
+    'known networks. This is the console twin of a long-term access key used from outside: an IAM user password ' +
+    'never expires, and a phished password with a phished or pushed MFA code signs in exactly like this. Medium ' +
+    'on the timeline with low risk, once per user per 12 hours, so a remote worker adds one entry a day and a ' +
+    'sign-in followed by anything else from that session reads differently. Password-only sign-ins are rated ' +
+    'by console_login_no_mfa, root by root.activity; SAML-federated sign-ins are left to the identity provider.',
+  attack: ['T1078.004'],
+  tactic: 'TA0001',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: ['cloudtrail'],
+  triggers: ['ConsoleLogin'],
+  detect(ev, ctx) {
+    const raw = ev.raw;
+    if (rs(raw, 'userIdentity.type') !== 'IAMUser' || consoleOutcome(raw) !== 'Success') return undefined;
+    if (!mfaUsed(raw) || rsx(raw, 'additionalEventData.SamlProviderArn')) return undefined;
+    const ip = untrustedSource(raw, ctx);
+    if (!ip) return undefined;
+    const user = actorOf(raw).userName ?? rs(raw, 'userIdentity.principalId') ?? '';
+    if (ctx.window.count(`signin-ok:outside:${user}`, ev.ocsf.time, OUTSIDE_SIGNIN_WINDOW) > 1)
+      return undefined;
+    return { evidence: { user, source_ip: ip, mfa: true } };
+  },
+  cases: [
+    {
+      name: 'a sign-in with MFA from an unknown internet address',
+      fires: true,
+      records: [signin({ identity: who.user('homer'), ok: true, mfa: true, ip: '198.51.100.9' })],
+    },
+    {
+      name: 'the same sign-in from the office network',
+      fires: false,
+      records: [signin({ identity: who.user('homer'), ok: true, mfa: true, ip: OFFICE_IP })],
+    },
+    {
+      name: 'a second sign-in the same morning adds nothing',
+      fires: false,
+      records: [
+        signin({
+          identity: who.user('homer'),
+          ok: true,
+          mfa: true,
+          time: '2026-03-02T08:00:00Z',
+          ip: '198.51.100.9',
+        }),
+        signin({
+          identity: who.user('homer'),
+          ok: true,
+          mfa: true,
+          time: '2026-03-02T11:30:00Z',
+          ip: '198.51.100.9',
+        }),
+      ],
+    },
+    {
+      name: 'a failed sign-in (console_login_failed rates it)',
+      fires: false,
+      records: [signin({ identity: who.user('homer'), ok: false, mfa: true, ip: '198.51.100.9' })],
+    },
+    {
+      name: 'password only (console_login_no_mfa rates it)',
+      fires: false,
+      records: [signin({ identity: who.user('homer'), ok: true, ip: '198.51.100.9' })],
+    },
+    {
+      name: 'an SSO session signs in (the identity provider watches it)',
+      fires: false,
+      records: [signin({ identity: who.sso('ReadOnly', 'homer@example.com'), ok: true, mfa: true })],
+    },
+  ],
+};
+
 // ---------------------------------------------------------------------------------------------
 
 /** Write calls worth knowing about when a long-term key makes them from outside the organisation. */
@@ -964,6 +1042,7 @@ export const AWS_INITIAL_ACCESS: readonly Detection[] = [
   consoleNoMfa,
   consoleFailureBurst,
   consoleLoginFailed,
+  consoleLoginOutside,
   accessKeyOutside,
   instanceCredsOutside,
   assumeRoleForeign,

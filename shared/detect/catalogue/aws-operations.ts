@@ -39,6 +39,7 @@ import {
   bucketArn,
   ctItems,
   foreignAccount,
+  isConsoleSession,
   MINUTE,
   once,
   principalOf,
@@ -223,10 +224,11 @@ interface Opening {
  *   an intruder reaches an instance, and an admin bypassing the bastion looks the same;
  * - an internet address or range on another port, by hand: a notable opening (medium on the
  *   timeline, low risk) — intruders let their own hosts in this way too;
- * - anything else a person adds (internal ranges, including non-routable ones): low; workloads and
- *   IaC narrowing or adding internal rules: nothing.
+ * - anything else a person adds (internal ranges, including non-routable ones): low from a script or
+ *   the CLI, but a notable change (medium, low risk) when typed into the console — see `byConsole`;
+ *   workloads and IaC narrowing or adding internal rules: nothing.
  */
-function ingressOpening(g: Grant, cls: ActorClass): Opening | undefined {
+function ingressOpening(g: Grant, cls: ActorClass, byConsole: boolean): Opening | undefined {
   const at = (severity: Severity): Opening => ({ severity, risk: RISK[severity] });
   const admin = g.ports.all || g.ports.admin.length > 0;
   const automation = cls === 'automation';
@@ -236,7 +238,7 @@ function ingressOpening(g: Grant, cls: ActorClass): Opening | undefined {
   }
   if (g.reach === 'internet' && admin && NOT_AUTOMATION.has(cls)) return at('medium');
   if (!BY_PERSON.has(cls)) return undefined;
-  return g.reach === 'internet' ? { severity: 'medium', risk: RISK.low } : at('low');
+  return g.reach === 'internet' || byConsole ? { severity: 'medium', risk: RISK.low } : at('low');
 }
 
 const ORDER: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
@@ -252,7 +254,9 @@ const sgOpened: Detection = {
     'opened by hand to a specific internet address (the "let my IP in" move intruders use to reach an ' +
     'instance), are medium. Other ports opened by hand to an internet address or range are a notable ' +
     'firewall change: medium on the timeline but low risk, so routine admin work never opens an incident ' +
-    'alone. Internal and non-routable ranges, and rules referencing other groups, added by people, are low. ' +
+    'alone. Internal and non-routable ranges, and rules referencing other groups, added by people, are low; ' +
+    'address ranges of any kind typed into the console by a person are that notable change (console firewall ' +
+    'edits bypass IaC review, and a hijacked console session opens access this way). ' +
     'Revocations, failed calls and AWS services are ignored; IaC deployments count one step lower. Egress ' +
     'opened to the world on every port by a person is low.',
   attack: ['T1562.007'],
@@ -264,6 +268,10 @@ const sgOpened: Detection = {
   detect: guarded({ source: EC2 }, (raw): Hit | undefined => {
     const cls = actorClass(raw);
     const grants = securityGroupGrants(raw);
+    // A firewall rule typed into the console bypassed whatever review IaC gives: drift at best, and
+    // a hijacked console session (phished SSO) changes firewalls exactly this way. Runbook scripts
+    // adding internal ranges stay low.
+    const byConsole = isConsoleSession(raw);
     let severity: Severity | undefined;
     let risk: number = RISK.low;
     const opened: string[] = [];
@@ -276,7 +284,7 @@ const sgOpened: Detection = {
       };
     }
     for (const g of grants) {
-      const o = ingressOpening(g, cls);
+      const o = ingressOpening(g, cls, byConsole);
       if (o === undefined) continue;
       if (worst(severity, o.severity) !== severity || (o.severity === severity && o.risk > risk)) {
         severity = o.severity;
@@ -1852,7 +1860,9 @@ const lambdaByHand: Detection = {
     'A person created or deleted a function, changed its configuration (role, environment, network) or added a ' +
     'permission to invoke it, outside a deployment pipeline. Functions are a favourite place for persistence (an ' +
     'event-triggered backdoor) and deletion takes a service down; made by hand these are low — code updates, ' +
-    'layers and public permissions have their own detections at higher severity.',
+    'layers and public permissions have their own detections at higher severity. A deletion by hand is a ' +
+    'notable change (medium on the timeline, low risk): it cannot be undone, and removing a function is how ' +
+    'an intruder stops a service or wipes a backdoor once used.',
   attack: ['T1525', 'T1546'],
   tactic: 'TA0003',
   severity: 'low',
@@ -1861,13 +1871,13 @@ const lambdaByHand: Detection = {
   triggers: LAMBDA_CHANGES,
   detect: guarded({ source: 'lambda.amazonaws.com' }, (raw) => {
     if (!isInteractiveOrStolen(raw)) return undefined;
-    return {
-      evidence: {
-        event: eventName(raw).replace(/\d{8}(v\d)?$/, ''),
-        function: rsx(raw, 'requestParameters.functionName') ?? '',
-        principal: rsx(raw, 'requestParameters.principal') ?? '',
-      },
+    const event = eventName(raw).replace(/\d{8}(v\d)?$/, '');
+    const evidence = {
+      event,
+      function: rsx(raw, 'requestParameters.functionName') ?? '',
+      principal: rsx(raw, 'requestParameters.principal') ?? '',
     };
+    return event === 'DeleteFunction' ? { evidence, severity: 'medium', risk: RISK.low } : { evidence };
   }),
   cases: [
     {

@@ -1016,7 +1016,130 @@ const permissionsChangedByHand: Detection = {
   ],
 };
 
+// ---------------------------------------------------------------------------------------------
+// Privileged roles borrowed with long-term keys
+// ---------------------------------------------------------------------------------------------
+
+const PRIVILEGED_ASSUME_ID = 'aws.sts.privileged_role_assumed_with_user_key';
+const PRIVILEGED_ASSUME_WINDOW = 12 * 3_600_000;
+
+const privilegedRoleByUserKey: Detection = {
+  id: PRIVILEGED_ASSUME_ID,
+  title: "Privileged role assumed with an IAM user's credentials",
+  description:
+    "An IAM user's long-term access key (or a session token minted from it) assumed a role whose name marks " +
+    'it as privileged (admin, power user, break-glass, owner, full access). Whoever holds that key, which never ' +
+    'expires and leaks through laptops, code and CI logs, can become admin in one call; an intruder with a ' +
+    'leaked key lists roles and assumes exactly these. Medium on the timeline with low risk, once per user and ' +
+    'role per 12 hours: the session that follows is where the risk is counted. CI/IaC users (which assume ' +
+    'deploy roles by design), role sessions and SSO users, and failed calls are left out.',
+  attack: ['T1078.004', 'T1548'],
+  tactic: 'TA0004',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: ['cloudtrail'],
+  triggers: ['AssumeRole'],
+  detect(ev, ctx): Hit | undefined {
+    const raw = ev.raw;
+    if (eventSource(raw) !== 'sts.amazonaws.com' || rsx(raw, 'errorCode') !== undefined) return undefined;
+    const actor = actorOf(raw);
+    // An IAM user calls STS with its long-term key (or a session token minted from it): either way
+    // whoever holds the user's key reaches the role.
+    if (actor.type !== 'IAMUser' || actor.invokedBy) return undefined;
+    if (actorClass(raw, actor) !== 'human') return undefined;
+    const roleArn = rsx(raw, 'requestParameters.roleArn') ?? '';
+    const role = lastSegment(roleArn);
+    if (!role || !PRIVILEGED_NAME.test(role)) return undefined;
+    const key = `${PRIVILEGED_ASSUME_ID}|${actor.arn ?? actor.userName}|${roleArn}`;
+    if (ctx.window.count(key, ev.ocsf.time, PRIVILEGED_ASSUME_WINDOW) > 1) return undefined;
+    return {
+      entities: [{ type: 'resource', id: roleArn }],
+      evidence: { role: roleArn, user: actor.userName ?? '', access_key: actor.accessKeyId ?? '' },
+    };
+  },
+  cases: [
+    {
+      name: 'a user key assumes FullAdminRole',
+      fires: true,
+      records: [
+        ct({
+          source: 'sts',
+          name: 'AssumeRole',
+          identity: who.user('example-user'),
+          params: {
+            roleArn: `arn:aws:iam::${ORG}:role/FullAdminRole`,
+            roleSessionName: 's1',
+            durationSeconds: 900,
+          },
+        }),
+      ],
+    },
+    {
+      name: 'a user key assumes a break-glass role under a path',
+      fires: true,
+      records: [
+        ct({
+          source: 'sts',
+          name: 'AssumeRole',
+          identity: who.user('olga'),
+          params: { roleArn: `arn:aws:iam::${ORG}:role/emergency/BreakGlass`, roleSessionName: 'olga' },
+        }),
+      ],
+    },
+    {
+      name: 'a user key assumes an ordinary role',
+      fires: false,
+      records: [
+        ct({
+          source: 'sts',
+          name: 'AssumeRole',
+          identity: who.user('example-user'),
+          params: { roleArn: `arn:aws:iam::${ORG}:role/example-role`, roleSessionName: 's1' },
+        }),
+      ],
+    },
+    {
+      name: 'a CI user assumes its deploy admin role',
+      fires: false,
+      records: [
+        ct({
+          source: 'sts',
+          name: 'AssumeRole',
+          identity: who.user('github-actions'),
+          params: { roleArn: `arn:aws:iam::${ORG}:role/DeployAdmin`, roleSessionName: 'gha-4411' },
+        }),
+      ],
+    },
+    {
+      name: 'an SSO session (temporary credentials) assumes an admin role',
+      fires: false,
+      records: [
+        ct({
+          source: 'sts',
+          name: 'AssumeRole',
+          identity: who.sso('Ops', 'dana@example.com'),
+          params: { roleArn: `arn:aws:iam::${ORG}:role/OrgAdmin`, roleSessionName: 'dana' },
+        }),
+      ],
+    },
+    {
+      name: 'the call failed',
+      fires: false,
+      records: [
+        ct({
+          source: 'sts',
+          name: 'AssumeRole',
+          identity: who.user('example-user'),
+          error: 'ExpiredToken',
+          params: { roleArn: `arn:aws:iam::${ORG}:role/FullAdminRole`, roleSessionName: 's1' },
+        }),
+      ],
+    },
+  ],
+};
+
 export const AWS_PRIVILEGE_ESCALATION: readonly Detection[] = [
+  privilegedRoleByUserKey,
   managedAdminAttached,
   inlineAdmin,
   policyVersion,

@@ -1,7 +1,7 @@
 // Every registered detection’s metadata and cases are run by catalogue.test.ts; this file tests the helpers and behaviour beyond the cases.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ct, FOREIGN, ORG, who } from '../../../shared/detect/catalogue/aws-helpers-a.ts';
+import { ct, FOREIGN, ORG, RISK, who } from '../../../shared/detect/catalogue/aws-helpers-a.ts';
 import {
   AWS_OPERATIONS,
   portSpan,
@@ -121,6 +121,46 @@ describe('severity follows what a change opens and who made it', () => {
     );
     expect(severityOf(SG, [ingress(who.sso('Admin', 'kim@example.com'), '127.0.0.1/32', 22)])).toBe('low');
     expect(severityOf(SG, [ingress(who.sso('Admin', 'kim@example.com'), '10.1.0.0/16', 5432)])).toBe('low');
+  });
+
+  it('any range typed into the console by a person is a notable change: medium, low risk', () => {
+    const console = { ua: 'console.ec2.amazonaws.com' };
+    for (const cidr of ['127.0.0.1/32', '10.1.0.0/16', '0.0.0.0/16']) {
+      const s = signals([ingress(who.role('TestAdmin', 'alan'), cidr, 443, console)]).find(
+        (x) => x.rule_id === SG,
+      );
+      expect(s?.severity, cidr).toBe('medium');
+      expect(s?.risk, cidr).toBe(RISK.low);
+    }
+    // The same change by a workload from the console's look-alike agent stays quiet; failed calls too.
+    expect(
+      signals([ingress(who.role('mesh-controller', 'reconcile-1'), '10.1.0.0/16', 443)]).some(
+        (x) => x.rule_id === SG,
+      ),
+    ).toBe(false);
+    expect(
+      signals([
+        ingress(who.role('TestAdmin', 'alan'), '0.0.0.0/16', 443, {
+          ...console,
+          error: 'UnauthorizedOperation',
+        }),
+      ]).some((x) => x.rule_id === SG),
+    ).toBe(false);
+  });
+
+  it('a Lambda function deleted by hand is medium with low risk; other changes by hand stay low', () => {
+    const L = 'aws.lambda.function_changed_by_person';
+    const change = (name: string, identity: Record<string, unknown>) =>
+      ct({ source: 'lambda', name, identity, params: { functionName: 'orders-worker' } });
+    const deleted = signals([change('DeleteFunction20150331', who.user('myUserName'))]).find(
+      (x) => x.rule_id === L,
+    );
+    expect(deleted?.severity).toBe('medium');
+    expect(deleted?.risk).toBe(RISK.low);
+    expect(severityOf(L, [change('UpdateFunctionConfiguration20150331v2', who.user('myUserName'))])).toBe(
+      'low',
+    );
+    expect(severityOf(L, [change('DeleteFunction20150331', who.user('DeployRole'))])).toBeUndefined();
   });
 
   it('a default route through an internet gateway is medium; other routes by people low', () => {
