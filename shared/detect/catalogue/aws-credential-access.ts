@@ -2,8 +2,8 @@
  * Credential access on AWS: harvesting secrets stores, decrypting parameters in bulk, pulling
  * Windows passwords and user data, and instance-profile credentials put to reconnaissance.
  */
-import type { Detection, Hit } from '../types.ts';
-import { actorClass, RISK } from './aws-helpers-a.ts';
+import type { Detection, DetectionContext, Hit } from '../types.ts';
+import { actorClass, actorOf, RISK } from './aws-helpers-a.ts';
 import {
   burst,
   type CtSpec,
@@ -21,6 +21,7 @@ import {
   instanceArn,
   instanceRole,
   isAwsServiceActor,
+  isConsoleSession,
   isDenied,
   isInstanceRoleSession,
   MINUTE,
@@ -211,8 +212,9 @@ const secretDenied: Detection = {
   title: 'Secret value refused to a person or an unexpected caller',
   description:
     'Secrets Manager refused GetSecretValue/BatchGetSecretValue for lack of permission, and the caller was a ' +
-    'person (or an identity the record does not name), instance-profile credentials, or a workload calling ' +
-    'from outside the trusted networks. Workloads are granted the secrets they use, so a refusal there is ' +
+    'person (an SSO or federated session, an IAM user in the console, root, or an identity the record does not ' +
+    "name), instance-profile credentials, or a workload (including an IAM user's key through an SDK, often a " +
+    'service account) calling from outside the trusted networks. Workloads are granted the secrets they use, so a refusal there is ' +
     'usually a deployment bug and stays quiet; a person or a lifted credential trying secrets it has no right ' +
     'to is an attempt at the secrets store (T1555.006). Medium with low risk, once per principal per ten ' +
     'minutes; many distinct secrets is the bulk-retrieval rule. IaC/CI identities and AWS services are ignored.',
@@ -228,7 +230,9 @@ const secretDenied: Detection = {
     if (isAwsServiceActor(raw)) return undefined;
     const who = principalOf(raw);
     if (!who) return undefined;
-    const caller = isInstanceRoleSession(raw) ? 'instance_credentials' : notableCaller(raw, ctx);
+    const caller = isInstanceRoleSession(raw)
+      ? 'instance_credentials'
+      : (secretReader(raw, ctx) ?? (actorClass(raw) === 'unknown' ? 'unidentified' : undefined));
     if (caller === undefined || !once(ctx, `${DENIED_ID}|${who}`, timeOf(ev), TEN_MIN)) return undefined;
     const secret =
       ctStr(raw, 'requestParameters.secretId') ?? ctStrings(raw, 'requestParameters.secretIdList')[0] ?? '';
@@ -270,6 +274,20 @@ const secretDenied: Detection = {
           name: 'GetSecretValue',
           source: 'secretsmanager',
           actor: roleSession('orders-api', 'task-5f2c'),
+          ip: '10.0.8.21',
+          params: { secretId: 'prod/orders/db' },
+          error: 'AccessDeniedException',
+        }),
+      ],
+    },
+    {
+      name: "a service account's IAM user key refused inside the trusted networks (deployment bug)",
+      fires: false,
+      records: [
+        ct({
+          name: 'GetSecretValue',
+          source: 'secretsmanager',
+          actor: iamUser('svc-orders'),
           ip: '10.0.8.21',
           params: { secretId: 'prod/orders/db' },
           error: 'AccessDeniedException',
@@ -574,13 +592,27 @@ const readsSecretValue = (raw: unknown): boolean => {
   return source === 'ssm.amazonaws.com' && ctTrue(raw, 'requestParameters.withDecryption');
 };
 
+/**
+ * Who read the secret, when that is worth a place on the timeline. IAM users are often service
+ * accounts (an application's long-term key), so one calling through an SDK counts only from outside
+ * the trusted networks, like a workload; in the console it is a person.
+ */
+function secretReader(raw: unknown, ctx: DetectionContext): 'person' | 'outside' | undefined {
+  const cls = actorClass(raw);
+  if (cls === 'root') return 'person';
+  if (cls === 'human' && (actorOf(raw).type !== 'IAMUser' || isConsoleSession(raw))) return 'person';
+  if (cls === 'human' || cls === 'workload') return fromUntrustedNetwork(raw, ctx) ? 'outside' : undefined;
+  return undefined;
+}
+
 const secretReadByPerson: Detection = {
   id: SECRET_READ_ID,
   title: 'Secret value read by a person, or by a workload from outside trusted networks',
   description:
-    'A Secrets Manager value or a decrypted SSM SecureString was handed to a person (an SSO, federated or IAM ' +
-    "user, or root), or to an application's role session calling from outside the organisation's known " +
-    'networks. Applications read their secrets at start-up; a person reading one by hand is credential access ' +
+    'A Secrets Manager value or a decrypted SSM SecureString was handed to a person (an SSO or federated ' +
+    'session, an IAM user in the console, root), or to an application calling from outside the ' +
+    "organisation's known networks (a role session, or an IAM user's key: those are often service accounts). " +
+    'Applications read their secrets at start-up; a person reading one by hand is credential access ' +
     '(T1552), routine for a few administrators and exactly what an intruder in a borrowed session does first. A ' +
     'workload session calling from elsewhere holds credentials lifted off its host. Medium on the timeline with ' +
     'low risk, once per principal per ten minutes; many secrets is the bulk rules, refusals ' +
@@ -602,8 +634,8 @@ const secretReadByPerson: Detection = {
   detect(ev, ctx): Hit | undefined {
     const raw = ev.raw;
     if (!succeeded(raw) || !readsSecretValue(raw)) return undefined;
-    const caller = notableCaller(raw, ctx);
-    if (caller !== 'person' && caller !== 'outside') return undefined;
+    const caller = secretReader(raw, ctx);
+    if (caller === undefined) return undefined;
     const who = principalOf(raw);
     if (!who || !once(ctx, `${SECRET_READ_ID}|${who}`, timeOf(ev), TEN_MIN)) return undefined;
     const secret =
@@ -631,7 +663,7 @@ const secretReadByPerson: Detection = {
       ],
     },
     {
-      name: 'an IAM user reads a Secrets Manager value from the office',
+      name: 'an IAM user reads a Secrets Manager value in the console',
       fires: true,
       records: [
         ct({
@@ -639,7 +671,34 @@ const secretReadByPerson: Detection = {
           source: 'secretsmanager',
           actor: iamUser('olga'),
           ip: '10.20.30.40',
+          ua: 'console.amazonaws.com',
           params: { secretId: 'prod/payments/stripe-key' },
+        }),
+      ],
+    },
+    {
+      name: "a service account's IAM user key reads its secret from the NAT egress",
+      fires: false,
+      records: [
+        ct({
+          name: 'GetSecretValue',
+          source: 'secretsmanager',
+          actor: iamUser('svc-orders'),
+          ip: '10.20.30.40',
+          params: { secretId: 'prod/orders/db' },
+        }),
+      ],
+    },
+    {
+      name: 'the same key reads it from an unknown address',
+      fires: true,
+      records: [
+        ct({
+          name: 'GetSecretValue',
+          source: 'secretsmanager',
+          actor: iamUser('svc-orders'),
+          ip: '198.51.100.24',
+          params: { secretId: 'prod/orders/db' },
         }),
       ],
     },
