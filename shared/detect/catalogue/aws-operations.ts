@@ -25,6 +25,7 @@ import {
   isExternalAddress,
   isInteractiveOrStolen,
   lambdaNames,
+  OFFICE_IP,
   ORG,
   RISK,
   rb,
@@ -32,6 +33,7 @@ import {
   rs,
   rsx,
   rv,
+  untrustedSource,
   who,
 } from './aws-helpers-a.ts';
 import {
@@ -1280,8 +1282,9 @@ const rdsLogDownload: Detection = {
   title: 'Database log files downloaded',
   description:
     'Log files of a database were downloaded through the RDS API. Error, general, slow-query and audit logs hold ' +
-    'SQL text, user names and sometimes passwords set in statements. A download is low; one principal pulling ' +
-    'logs of three or more databases within ten minutes is a sweep (medium).',
+    'SQL text, user names and sometimes passwords set in statements. A download inside the trusted networks is ' +
+    'low (one from outside is rated by log_download_untrusted_network); one principal pulling logs of three or ' +
+    'more databases within ten minutes, from anywhere, is a sweep (medium).',
   attack: ['T1552.001', 'T1005'],
   tactic: 'TA0006',
   severity: 'low',
@@ -1304,22 +1307,38 @@ const rdsLogDownload: Detection = {
     };
     const tier = reachedTier(ctx, key, n, t, TEN_MIN, [{ min: 3, severity: 'medium', risk: RISK.medium }]);
     if (tier) return { evidence, severity: tier.severity, risk: tier.risk };
+    // From outside the trusted networks one download is rated by log_download_untrusted_network.
+    if (untrustedSource(raw, ctx)) return undefined;
     return once(ctx, `${key}|${db}`, t, TEN_MIN) ? { evidence } : undefined;
   },
   cases: [
     {
-      name: 'audit log downloaded',
+      name: 'audit log downloaded on the VPN',
       fires: true,
       records: [
         ct({
           source: 'rds',
           name: 'DownloadDBLogFilePortion',
           identity: who.user('contractor'),
+          ip: OFFICE_IP,
           params: {
             dBInstanceIdentifier: 'customer-database',
             logFileName: 'audit/server_audit.log',
             numberOfLines: 5000,
           },
+        }),
+      ],
+    },
+    {
+      name: 'one download from outside (log_download_untrusted_network rates it)',
+      fires: false,
+      records: [
+        ct({
+          source: 'rds',
+          name: 'DownloadDBLogFilePortion',
+          identity: who.user('contractor'),
+          ip: '198.51.100.200',
+          params: { dBInstanceIdentifier: 'customer-database', logFileName: 'audit/server_audit.log' },
         }),
       ],
     },
@@ -1931,27 +1950,23 @@ const MACIE = ['macie2.amazonaws.com', 'macie.amazonaws.com'];
 
 const macieMuted: Detection = {
   id: 'aws.macie.findings_muted',
-  title: 'Macie findings archived automatically or published less often',
+  title: 'Macie findings archived automatically or discovery cancelled',
   description:
     'A Macie findings filter with the ARCHIVE action was created or changed: every future finding it matches ' +
     '(an exposed bucket, credentials in an object) is archived on arrival and never reaches the team (medium). ' +
-    'Slowing the publishing of finding updates, or cancelling a sensitive-data discovery job, is low.',
+    'Cancelling a sensitive-data discovery job is low. Pausing Macie or slowing its publishing of finding ' +
+    'updates is rated by security_tooling.disabled.',
   attack: ['T1562.001'],
   tactic: 'TA0005',
   severity: 'medium',
   risk: RISK.medium,
   sources: ['cloudtrail'],
-  triggers: ['CreateFindingsFilter', 'UpdateFindingsFilter', 'UpdateMacieSession', 'UpdateClassificationJob'],
+  triggers: ['CreateFindingsFilter', 'UpdateFindingsFilter', 'UpdateClassificationJob'],
   detect: guarded({ source: MACIE }, (raw): Hit | undefined => {
     const name = eventName(raw);
     if (name === 'CreateFindingsFilter' || name === 'UpdateFindingsFilter') {
       if ((rs(raw, 'requestParameters.action') ?? '').toUpperCase() !== 'ARCHIVE') return undefined;
       return { evidence: { event: name, filter: rsx(raw, 'requestParameters.name') ?? '' } };
-    }
-    if (name === 'UpdateMacieSession') {
-      const freq = rsx(raw, 'requestParameters.findingPublishingFrequency');
-      if (!freq || freq === 'FIFTEEN_MINUTES') return undefined; // pausing is aws.security_tooling.disabled
-      return { evidence: { event: name, publishing_frequency: freq }, ...at('low') };
     }
     if (rs(raw, 'requestParameters.jobStatus') !== 'CANCELLED') return undefined;
     return { evidence: { event: name, job: rsx(raw, 'requestParameters.jobId') ?? '' }, ...at('low') };
@@ -1974,14 +1989,14 @@ const macieMuted: Detection = {
       ],
     },
     {
-      name: 'publishing slowed to six hours',
+      name: 'a discovery job cancelled',
       fires: true,
       records: [
         ct({
           source: 'macie2',
-          name: 'UpdateMacieSession',
+          name: 'UpdateClassificationJob',
           identity: who.role('Admin', 'Jack'),
-          params: { findingPublishingFrequency: 'SIX_HOURS' },
+          params: { jobId: 'a1b2c3', jobStatus: 'CANCELLED' },
         }),
       ],
     },
