@@ -56,11 +56,61 @@ const PATTERNS: readonly { reason: string; re: RegExp }[] = [
  * percent-encoded is always passed on, since normalisation could turn it into one. Keep it in step
  * with PATTERNS: a test plants the whole corpus behind it.
  */
-const SCREEN =
+export const SCREEN =
   /instruction|prompt|rules|directive|guideline|guardrail|context|message|constraint|polic|you are|you're|from now|you will|you must|act as|pretend|role-?play|persona|developer|jailbreak|dan mode|[<["]|human|assistant|system|benign|safe|harmless|false.?positive|malicious|legitimate|authori[sz]ed|severity|risk score|priority|confidence|do not|close|dismiss|suppress|resolve|ignore|\bai\b|chatbot|llm|language model|claude|gpt|bedrock|copilot|model|end of|begin|only with|repeat after|print the|[^\x20-\x7e]|%[0-9a-f]{2}/i;
 
+/**
+ * The screen runs on every attacker-written value of every event (bucket names, object keys, ids),
+ * and a regex of sixty alternatives tries each of them at every position. `mayHaveAnchor` answers
+ * the same question with one pass over the characters: every word anchor of SCREEN starts with one
+ * of these three-character prefixes (letters and spaces, compared without case), and the other
+ * anchors are single characters it looks for directly. It may pass text that SCREEN rejects, never
+ * the reverse; SCREEN then decides.
+ */
+const ANCHOR_STARTS = (
+  'ins|pro|rul|dir|gui|gua|con|mes|pol|you|fro|act|pre|rol|per|dev|jai|dan|hum|ass|sys|ben|saf|har|fal|' +
+  'mal|leg|aut|sev|ris|pri|do |clo|dis|sup|res|ign|cha|llm|lan|cla|gpt|bed|cop|mod|end|beg|onl|rep'
+).split('|');
+
+/** a–z (either case) to 1–26, space to 27, anything else to 0 (which no prefix contains). */
+const letterCode = (c: number): number =>
+  c >= 97 && c <= 122 ? c - 96 : c >= 65 && c <= 90 ? c - 64 : c === 32 ? 27 : 0;
+const trigram = (a: number, b: number, c: number): number => (a << 10) | (b << 5) | c;
+const STARTS = new Uint8Array(1 << 15);
+for (const p of ANCHOR_STARTS)
+  STARTS[trigram(letterCode(p.charCodeAt(0)), letterCode(p.charCodeAt(1)), letterCode(p.charCodeAt(2)))] = 1;
+
+const isWordChar = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
+/** Exported for the test that holds it to SCREEN; callers use `mightBeInjection`. */
+export function mayHaveAnchor(text: string): boolean {
+  let window = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return true; // not plain ASCII: normalisation could reveal anything
+    if (c === 60 || c === 91 || c === 34) return true; // < [ "
+    if (c === 37 && i + 2 < n && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) return true;
+    window = ((window << 5) | letterCode(c)) & 0x7fff;
+    if (i >= 2 && STARTS[window] === 1) return true;
+    // `\bai\b`: "ai" as a word of its own.
+    if ((c === 105 || c === 73) && i >= 1) {
+      const a = text.charCodeAt(i - 1);
+      if (
+        (a === 97 || a === 65) &&
+        (i < 2 || !isWordChar(text.charCodeAt(i - 2))) &&
+        (i + 1 >= n || !isWordChar(text.charCodeAt(i + 1)))
+      )
+        return true;
+    }
+  }
+  return false;
+}
+
 /** True when `detectInjection` might flag `text`; false means it certainly would not. */
-export const mightBeInjection = (text: string): boolean => SCREEN.test(text);
+export const mightBeInjection = (text: string): boolean => mayHaveAnchor(text) && SCREEN.test(text);
 
 // Hidden characters can split a keyword so that a pattern misses it; readers (and models) skip them.
 const INVISIBLE = /\p{Cf}/gu;
