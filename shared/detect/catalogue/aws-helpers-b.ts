@@ -157,6 +157,17 @@ export const issuerNameOf = (raw: unknown): string =>
  * a service-linked role, or a service event), not by a person or a workload's own code.
  */
 export function isAwsServiceActor(raw: unknown): boolean {
+  // Forty detections ask this of the record in hand; the engine runs them one after another on the
+  // same record (never modified after parsing), so the last answer is kept, as actorOf does.
+  if (raw === serviceVerdict.raw && typeof raw === 'object' && raw !== null) return serviceVerdict.value;
+  const value = readsAsAwsService(raw);
+  serviceVerdict.raw = raw;
+  serviceVerdict.value = value;
+  return value;
+}
+const serviceVerdict: { raw: unknown; value: boolean } = { raw: undefined, value: false };
+
+function readsAsAwsService(raw: unknown): boolean {
   if (eventTypeAt(raw) === 'AwsServiceEvent') return true;
   if (identityTypeAt(raw) === 'AWSService') return true;
   const invokedBy = invokedByAt(raw);
