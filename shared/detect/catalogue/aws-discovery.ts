@@ -94,6 +94,31 @@ const enumKeys = memoKeys((who) => ({
   tiers: `${ENUM_ID}|${who}`,
 }));
 
+/**
+ * The window member of one API (`service:Name`), built once per pair: the window looks members up
+ * by string, and a string concatenated afresh on every event must be flattened and hashed again.
+ * Bounded like memoKeys, since names come from the stream.
+ */
+const apiMembers = new Map<string, Map<string, string>>();
+let apiMemberCount = 0;
+function apiMember(source: string, name: string): string {
+  const known = apiMembers.get(source)?.get(name);
+  if (known !== undefined) return known;
+  if (apiMemberCount >= 4096) {
+    apiMembers.clear();
+    apiMemberCount = 0;
+  }
+  let byName = apiMembers.get(source);
+  if (byName === undefined) {
+    byName = new Map();
+    apiMembers.set(source, byName);
+  }
+  const member = `${source}:${name}`;
+  byName.set(name, member);
+  apiMemberCount++;
+  return member;
+}
+
 const apiEnumeration: Detection = {
   id: ENUM_ID,
   title: 'Read-API enumeration across many services',
@@ -120,7 +145,7 @@ const apiEnumeration: Detection = {
     // One grouped window: the services are those of the APIs still inside it.
     const { members: apis, groups: services } = ctx.window.distinctGrouped(
       keys.apis,
-      `${source}:${name}`,
+      apiMember(source, name),
       source,
       t,
       TEN_MIN,

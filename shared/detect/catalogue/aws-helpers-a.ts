@@ -83,13 +83,28 @@ export const strings = (values: unknown[]): string[] =>
 // The event
 // ---------------------------------------------------------------------------------------------
 
-export const eventName = (raw: unknown): string => rs(raw, 'eventName') ?? '';
-export const eventSource = (raw: unknown): string => rs(raw, 'eventSource') ?? '';
+/** A reader of one string field with its path split at load: these run several times per event. */
+export const stringAt = (path: string): ((raw: unknown) => string | undefined) => {
+  const steps = pathSteps(path);
+  return (raw) => {
+    const v = rvSteps(raw, steps);
+    return typeof v === 'string' ? v : undefined;
+  };
+};
+const eventNameAt = stringAt('eventName');
+const eventSourceAt = stringAt('eventSource');
+const errorCodeAt = stringAt('errorCode');
+
+export const eventName = (raw: unknown): string => eventNameAt(raw) ?? '';
+export const eventSource = (raw: unknown): string => eventSourceAt(raw) ?? '';
 export const sourceIp = (raw: unknown): string | undefined => rsx(raw, 'sourceIPAddress');
 export const recipientAccount = (raw: unknown): string | undefined => rsx(raw, 'recipientAccountId');
 
 /** The API call was refused or failed: CloudTrail sets `errorCode` (console sign-ins are handled apart). */
-export const failed = (raw: unknown): boolean => rsx(raw, 'errorCode') !== undefined;
+export const failed = (raw: unknown): boolean => {
+  const code = errorCodeAt(raw);
+  return code !== undefined && code.length > 0;
+};
 
 /** Refused for lack of permission, as opposed to a typo or a missing resource. */
 export const denied = (raw: unknown): boolean =>

@@ -5,10 +5,9 @@
  * the caller's window state, and small factories that build realistic case records.
  */
 import type { NormalisedEvent } from '../../normalise/types.ts';
-import { pathSteps } from '../fields.ts';
 import type { DetectionContext, EntityRef, Severity } from '../types.ts';
 
-import { actorClass, rs, rv, rvSteps } from './aws-helpers-a.ts';
+import { actorClass, rs, rv, stringAt } from './aws-helpers-a.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -90,17 +89,8 @@ export function parseJsonish(v: unknown): unknown {
   }
 }
 
-/**
- * `ctStr` for one fixed path, split once at load: the readers below run on every CloudTrail
- * event, several times, so they skip even the path-cache lookup.
- */
-const ctStrAt = (path: string): ((raw: unknown) => string | undefined) => {
-  const steps = pathSteps(path);
-  return (raw) => {
-    const v = rvSteps(raw, steps);
-    return typeof v === 'string' ? v : undefined;
-  };
-};
+/** `ctStr` for one fixed path, split once at load: the readers below run several times per event. */
+const ctStrAt = stringAt;
 const eventNameAt = ctStrAt('eventName');
 const eventSourceAt = ctStrAt('eventSource');
 const sourceIpAt = ctStrAt('sourceIPAddress');
