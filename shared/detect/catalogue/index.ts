@@ -1,4 +1,5 @@
 import type { Detection } from '../types.ts';
+import { AWS_AI } from './aws-ai.ts';
 import { AWS_CREDENTIAL_ACCESS } from './aws-credential-access.ts';
 import { AWS_DEFENSE_EVASION } from './aws-defense-evasion.ts';
 import { AWS_DISCOVERY } from './aws-discovery.ts';
@@ -25,6 +26,7 @@ export const CATALOGUE: readonly Detection[] = [
   ...AWS_LATERAL_EXECUTION,
   ...AWS_EXFILTRATION,
   ...AWS_IMPACT,
+  ...AWS_AI,
   ...AWS_OPERATIONS,
   ...AWS_FINDINGS,
   ...OKTA_DETECTIONS,
