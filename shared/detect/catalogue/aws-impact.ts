@@ -48,7 +48,9 @@ const massObjectDeletion: Detection = {
     'One principal deleted many objects within ten minutes (DeleteObject calls plus the keys of DeleteObjects ' +
     'batches): 200+ objects is medium (cleanup jobs do this too), 900+ high. Deleting specific versions removes ' +
     'them for good even on versioned buckets, which is what wipers and ransomware do and applications rarely ' +
-    'need, so 50+ version deletions are high on their own. Lifecycle expiry runs as the S3 service and is ignored.',
+    'need, so 50+ version deletions are high on their own. CloudTrail does not record the keys of a ' +
+    'DeleteObjects batch (each may remove up to 1,000 objects), so such batches are also counted as calls: five ' +
+    'within ten minutes are medium, twenty high. Lifecycle expiry runs as the S3 service and is ignored.',
   attack: ['T1485'],
   tactic: 'TA0040',
   severity: 'medium',
@@ -77,6 +79,8 @@ const massObjectDeletion: Detection = {
     };
     const n = count(key, objects);
     const v = versions > 0 ? count(`${key}|versions`, versions) : 0;
+    // A batch whose keys the record does not carry: how many objects it removed is unknown.
+    const b = isBatch && batch.length === 0 ? count(`${key}|batches`, 1) : 0;
     const byObjects = reachedTier(ctx, key, n, t, TEN_MIN, [
       { min: 200, severity: 'medium', risk: 25 },
       { min: 900, severity: 'high', risk: 50 },
@@ -84,14 +88,21 @@ const massObjectDeletion: Detection = {
     const byVersions = reachedTier(ctx, `${key}|versions`, v, t, TEN_MIN, [
       { min: 50, severity: 'high', risk: 50 },
     ]);
-    const tier = byVersions ?? byObjects;
+    const byBatches =
+      b > 0
+        ? reachedTier(ctx, `${key}|batches`, b, t, TEN_MIN, [
+            { min: 5, severity: 'medium', risk: 25 },
+            { min: 20, severity: 'high', risk: 50 },
+          ])
+        : undefined;
+    const tier = byVersions ?? byObjects ?? byBatches;
     const bucket = ctStr(raw, 'requestParameters.bucketName') ?? '';
     return tier
       ? {
           severity: tier.severity,
           risk: tier.risk,
           entities: bucket ? [resourceEntity(bucketArn(bucket))] : [],
-          evidence: { objects_deleted: n, versions_deleted: v, last_bucket: bucket },
+          evidence: { objects_deleted: n, versions_deleted: v, unlisted_batches: b, last_bucket: bucket },
         }
       : undefined;
   },
@@ -124,6 +135,30 @@ const massObjectDeletion: Detection = {
         params: { bucketName: 'backups', key: `db/dump-${i}.sql.gz`, versionId: `3HL4kqtJvjVBH40Nrjfkd${i}` },
         data: true,
         at: i * 2,
+      })),
+    },
+    {
+      name: 'five DeleteObjects batches whose keys CloudTrail did not record',
+      fires: true,
+      records: burst(5, (i) => ({
+        name: 'DeleteObjects',
+        source: 's3',
+        actor: iamUser('compromised-user'),
+        params: { bucketName: 'production-data', Host: 'production-data.s3.amazonaws.com', delete: '' },
+        data: true,
+        at: i * 20,
+      })),
+    },
+    {
+      name: 'a person deleting a selection in the console twice (two unlisted batches)',
+      fires: false,
+      records: burst(2, (i) => ({
+        name: 'DeleteObjects',
+        source: 's3',
+        actor: roleSession('AWSReservedSSO_Developer_0a1b2c3d4e5f6789', 'ana.silva'),
+        params: { bucketName: 'team-share', Host: 'team-share.s3.amazonaws.com', delete: '' },
+        data: true,
+        at: i * 90,
       })),
     },
     {
