@@ -3,7 +3,8 @@
  * (re-encryption under keys we do not hold), removal of recovery options, and resource hijacking
  * (GPU and multi-region launches for mining).
  */
-import type { Detection, Hit } from '../types.ts';
+import type { NormalisedEvent } from '../../normalise/types.ts';
+import type { Detection, DetectionContext, Hit } from '../types.ts';
 import { actorClass, RISK } from './aws-helpers-a.ts';
 import {
   accountEntity,
@@ -24,6 +25,7 @@ import {
   isAwsServiceActor,
   isDryRun,
   MINUTE,
+  notableCaller,
   once,
   principalOf,
   reachedTier,
@@ -48,7 +50,9 @@ const massObjectDeletion: Detection = {
     'One principal deleted many objects within ten minutes (DeleteObject calls plus the keys of DeleteObjects ' +
     'batches): 200+ objects is medium (cleanup jobs do this too), 900+ high. Deleting specific versions removes ' +
     'them for good even on versioned buckets, which is what wipers and ransomware do and applications rarely ' +
-    'need, so 50+ version deletions are high on their own. Lifecycle expiry runs as the S3 service and is ignored.',
+    'need, so 50+ version deletions are high on their own. CloudTrail does not record the keys of a ' +
+    'DeleteObjects batch (each may remove up to 1,000 objects), so such batches are also counted as calls: five ' +
+    'within ten minutes are medium, twenty high. Lifecycle expiry runs as the S3 service and is ignored.',
   attack: ['T1485'],
   tactic: 'TA0040',
   severity: 'medium',
@@ -77,6 +81,8 @@ const massObjectDeletion: Detection = {
     };
     const n = count(key, objects);
     const v = versions > 0 ? count(`${key}|versions`, versions) : 0;
+    // A batch whose keys the record does not carry: how many objects it removed is unknown.
+    const b = isBatch && batch.length === 0 ? count(`${key}|batches`, 1) : 0;
     const byObjects = reachedTier(ctx, key, n, t, TEN_MIN, [
       { min: 200, severity: 'medium', risk: 25 },
       { min: 900, severity: 'high', risk: 50 },
@@ -84,14 +90,21 @@ const massObjectDeletion: Detection = {
     const byVersions = reachedTier(ctx, `${key}|versions`, v, t, TEN_MIN, [
       { min: 50, severity: 'high', risk: 50 },
     ]);
-    const tier = byVersions ?? byObjects;
+    const byBatches =
+      b > 0
+        ? reachedTier(ctx, `${key}|batches`, b, t, TEN_MIN, [
+            { min: 5, severity: 'medium', risk: 25 },
+            { min: 20, severity: 'high', risk: 50 },
+          ])
+        : undefined;
+    const tier = byVersions ?? byObjects ?? byBatches;
     const bucket = ctStr(raw, 'requestParameters.bucketName') ?? '';
     return tier
       ? {
           severity: tier.severity,
           risk: tier.risk,
           entities: bucket ? [resourceEntity(bucketArn(bucket))] : [],
-          evidence: { objects_deleted: n, versions_deleted: v, last_bucket: bucket },
+          evidence: { objects_deleted: n, versions_deleted: v, unlisted_batches: b, last_bucket: bucket },
         }
       : undefined;
   },
@@ -124,6 +137,30 @@ const massObjectDeletion: Detection = {
         params: { bucketName: 'backups', key: `db/dump-${i}.sql.gz`, versionId: `3HL4kqtJvjVBH40Nrjfkd${i}` },
         data: true,
         at: i * 2,
+      })),
+    },
+    {
+      name: 'five DeleteObjects batches whose keys CloudTrail did not record',
+      fires: true,
+      records: burst(5, (i) => ({
+        name: 'DeleteObjects',
+        source: 's3',
+        actor: iamUser('compromised-user'),
+        params: { bucketName: 'production-data', Host: 'production-data.s3.amazonaws.com', delete: '' },
+        data: true,
+        at: i * 20,
+      })),
+    },
+    {
+      name: 'a person deleting a selection in the console twice (two unlisted batches)',
+      fires: false,
+      records: burst(2, (i) => ({
+        name: 'DeleteObjects',
+        source: 's3',
+        actor: roleSession('AWSReservedSSO_Developer_0a1b2c3d4e5f6789', 'ana.silva'),
+        params: { bucketName: 'team-share', Host: 'team-share.s3.amazonaws.com', delete: '' },
+        data: true,
+        at: i * 90,
       })),
     },
     {
@@ -379,17 +416,22 @@ const ssecCopy: Detection = {
     'CopyObject rewrote objects with SSE-C, i.e. under an encryption key that AWS does not keep and only the ' +
     'caller knows. Copying existing plain objects onto themselves this way (seen in 2025 S3 ransomware ' +
     "campaigns) makes them unreadable without the attacker's key. Medium for one copy, high when the copy is " +
-    'in place, critical once twenty objects are affected.',
+    'in place, critical once twenty objects are affected. Uploads (PutObject, multipart) with SSE-C are how ' +
+    'applications built on SSE-C write, so they count only when a person, an unidentified caller or a ' +
+    'workload outside the trusted networks writes twenty or more distinct objects within ten minutes ' +
+    '(download and re-upload under a new key): medium, high from a hundred.',
   attack: ['T1486'],
   tactic: 'TA0040',
   severity: 'medium',
   risk: 25,
   sources: ['cloudtrail'],
-  triggers: ['CopyObject', 'UploadPartCopy'],
+  triggers: ['CopyObject', 'UploadPartCopy', 'PutObject', 'CreateMultipartUpload'],
   detect(ev, ctx): Hit | undefined {
     const raw = ev.raw;
-    if (!succeeded(raw) || isAwsServiceActor(raw)) return undefined;
     if (!ctStr(raw, 'requestParameters.x-amz-server-side-encryption-customer-algorithm')) return undefined;
+    if (!succeeded(raw) || isAwsServiceActor(raw)) return undefined;
+    const name = eventNameOf(raw);
+    if (name === 'PutObject' || name === 'CreateMultipartUpload') return ssecUploads(raw, ev, ctx);
     // Re-keying objects that were already SSE-C is routine key rotation.
     if (ctStr(raw, 'requestParameters.x-amz-copy-source-server-side-encryption-customer-algorithm'))
       return undefined;
@@ -444,6 +486,40 @@ const ssecCopy: Detection = {
       ],
     },
     {
+      name: 'twenty objects re-uploaded with SSE-C from outside the trusted networks',
+      fires: true,
+      records: burst(20, (i) => ({
+        name: 'PutObject',
+        source: 's3',
+        actor: iamUser('Alice', '111122223333', 'AKIA4EXAMPLEALICE001'),
+        ip: '198.51.100.23',
+        params: {
+          bucketName: 'example-bucket',
+          key: `finance/ledger-${i}.csv`,
+          'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+        },
+        data: true,
+        at: i * 2,
+      })),
+    },
+    {
+      name: 'an application inside the VPC writing its SSE-C objects',
+      fires: false,
+      records: burst(30, (i) => ({
+        name: 'PutObject',
+        source: 's3',
+        actor: roleSession('vault-writer', 'task-8f2e'),
+        ip: '10.0.7.21',
+        params: {
+          bucketName: 'vault',
+          key: `blobs/${i}`,
+          'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+        },
+        data: true,
+        at: i * 2,
+      })),
+    },
+    {
       name: 'rotating the customer key of an already SSE-C object',
       fires: false,
       records: [
@@ -463,6 +539,28 @@ const ssecCopy: Detection = {
     },
   ],
 };
+
+/** Uploads under a customer key: a download and re-upload sweep by a notable caller (see the description). */
+function ssecUploads(raw: unknown, ev: NormalisedEvent, ctx: DetectionContext): Hit | undefined {
+  const caller = notableCaller(raw, ctx);
+  if (caller === undefined) return undefined;
+  const bucket = ctStr(raw, 'requestParameters.bucketName') ?? '';
+  const key = ctStr(raw, 'requestParameters.key') ?? '';
+  const t = timeOf(ev);
+  const wkey = `${SSEC_ID}|upload|${principalOf(raw) ?? ''}`;
+  const n = ctx.window.distinct(wkey, `${bucket}/${key}`, t, TEN_MIN);
+  const tier = reachedTier(ctx, wkey, n, t, TEN_MIN, [
+    { min: 20, severity: 'medium', risk: 25 },
+    { min: 100, severity: 'high', risk: 50 },
+  ]);
+  if (!tier) return undefined;
+  return {
+    severity: tier.severity,
+    risk: tier.risk,
+    entities: bucket ? [resourceEntity(bucketArn(bucket))] : [],
+    evidence: { bucket, uploads: n, caller },
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 
