@@ -108,6 +108,14 @@ export const SIGMA_TUNING: Readonly<Record<string, SigmaTuning>> = {
       'it treats every UpdateTrail alike. Native aws.cloudtrail.logging_stopped, trail_deleted and ' +
       'trail_weakened report successful changes at high/medium and refused attempts at medium.',
   },
+  '91b76b84-8589-47aa-9605-c837583b82a9': {
+    title: 'Potential Okta Password in AlternateID Field',
+    severity: 'low',
+    reason:
+      'its filter treats every typed username that is not an e-mail address or an app id as a password, ' +
+      'so an organisation with plain usernames ("admin", "jsmith"), or anyone mistyping one, fires at high ' +
+      'on every failed sign-in. Native okta.password_in_username flags only usernames shaped like passwords.',
+  },
 };
 
 const LEVEL_SEVERITY: Record<SigmaLevel, Severity> = {

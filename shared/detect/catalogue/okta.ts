@@ -1052,6 +1052,116 @@ const failedSignIn = (raw: unknown): boolean => {
 /** The username tried: the actor of a sign-in (for unknown users, what was typed). */
 const attemptedUser = (raw: unknown): string | undefined => oktaKey(oktaActor(raw));
 
+/** What a username looks like: an e-mail address, or an Okta app/user id. */
+const USERNAME_SHAPED = /^(0oa|00u)[A-Za-z0-9]+$|^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/;
+
+/**
+ * A typed username that reads as a password: 8–128 characters without spaces, not shaped like a
+ * login, and either mixing three kinds of character (lower, upper, digit, symbol) or carrying a
+ * symbol that logins do not use. Plain logins ("admin", "j.smith", "svc_backup") never qualify.
+ */
+export function passwordShaped(text: string): boolean {
+  if (text.length < 8 || text.length > 128 || /\s/.test(text) || USERNAME_SHAPED.test(text)) return false;
+  const kinds =
+    Number(/[a-z]/.test(text)) +
+    Number(/[A-Z]/.test(text)) +
+    Number(/[0-9]/.test(text)) +
+    Number(/[^A-Za-z0-9]/.test(text));
+  return kinds >= 3 || /[!#$%^&*()+=[\]{}|;:'",<>?/\\`~]/.test(text);
+}
+
+const passwordInUsername: Detection = {
+  id: 'okta.password_in_username',
+  title: 'Password typed into the Okta username field',
+  description:
+    'A failed Okta sign-in carried a "username" shaped like a password (long, no spaces, not an e-mail ' +
+    'address, mixing letters, digits and symbols). People do this by typing ahead of the page; the password ' +
+    'then sits in clear text in the System Log and in every tool that copies it, this SOC included, for ' +
+    'anyone with log access to read (T1552). The user should change that password. Medium with low risk, ' +
+    'once per source address per hour; the evidence gives the shape, never the text. Plain usernames ' +
+    '("admin", "j.smith") are not flagged.',
+  attack: ['T1552'],
+  tactic: 'TA0006',
+  severity: 'medium',
+  risk: RISK.low,
+  sources: [...SOURCES],
+  triggers: PRIMARY_AUTH,
+  detect(ev, ctx) {
+    const raw = ev.raw;
+    if (!failedSignIn(raw)) return undefined;
+    const typed = rs(raw, 'actor.alternateId');
+    if (!typed || !passwordShaped(typed) || !timeKnown(ev)) return undefined;
+    const ip = oktaIp(raw) ?? 'unknown';
+    if (ctx.window.count(`okta.password_in_username|${ip}`, ev.ocsf.time, HOUR) > 1) return undefined;
+    return {
+      evidence: facts({ typed_length: typed.length, source_ip: ip, reason: oktaReason(raw) }),
+    };
+  },
+  cases: [
+    {
+      name: 'a password typed where the username goes',
+      fires: true,
+      records: [
+        okta({
+          eventType: 'user.session.start',
+          displayMessage: 'User login to Okta',
+          actor: { id: 'unknown', type: 'User', alternateId: 'Winter2026!blue', displayName: 'unknown' },
+          place: home,
+          result: 'FAILURE',
+          reason: 'VERIFICATION_ERROR',
+          legacyEventType: 'core.user_auth.login_failed',
+        }),
+      ],
+    },
+    {
+      name: 'a plain username that does not exist',
+      fires: false,
+      records: [
+        okta({
+          eventType: 'user.session.start',
+          displayMessage: 'User login to Okta',
+          actor: { id: 'unknown', type: 'User', alternateId: 'admin', displayName: 'unknown' },
+          place: home,
+          result: 'FAILURE',
+          reason: 'VERIFICATION_ERROR',
+          legacyEventType: 'core.user_auth.login_failed',
+        }),
+      ],
+    },
+    {
+      name: 'a mistyped e-mail login',
+      fires: false,
+      records: [
+        okta({
+          eventType: 'user.session.start',
+          displayMessage: 'User login to Okta',
+          actor: {
+            id: 'unknown',
+            type: 'User',
+            alternateId: 'Alice.Green2@acme.example',
+            displayName: 'unknown',
+          },
+          place: home,
+          result: 'FAILURE',
+          reason: 'VERIFICATION_ERROR',
+        }),
+      ],
+    },
+    {
+      name: 'a successful sign-in',
+      fires: false,
+      records: [
+        okta({
+          eventType: 'user.session.start',
+          displayMessage: 'User login to Okta',
+          actor: alice,
+          place: home,
+        }),
+      ],
+    },
+  ],
+};
+
 const SPRAY_WINDOW = 30 * MINUTE;
 const SPRAY_USERS = 5;
 
@@ -1883,6 +1993,7 @@ export const OKTA_DETECTIONS: readonly Detection[] = [
   adminScopeTokenGranted,
   unauthorizedAppAccess,
   passwordSpray,
+  passwordInUsername,
   bruteForceUser,
   mfaPushFatigue,
   sessionHijack,

@@ -12,7 +12,7 @@ import {
   userTarget,
 } from '../../../shared/detect/catalogue/external-helpers.ts';
 import { GITHUB_DETECTIONS } from '../../../shared/detect/catalogue/github.ts';
-import { OKTA_DETECTIONS } from '../../../shared/detect/catalogue/okta.ts';
+import { OKTA_DETECTIONS, passwordShaped } from '../../../shared/detect/catalogue/okta.ts';
 import { buildEngine } from '../../../shared/detect/engine.ts';
 import { normalise } from '../../../shared/normalise/index.ts';
 import { freshContext } from '../../support/detection-fixtures.ts';
@@ -264,5 +264,26 @@ describe('external detection behaviour', () => {
       );
     expect(severityOf('github.mass_clone', clones('bob-stone'))).toBe('medium');
     expect(severityOf('github.mass_clone', clones('ci-runner[bot]'))).toBeUndefined();
+  });
+});
+
+describe('a username shaped like a password', () => {
+  it('is long, not a login, and mixes kinds of character or carries a symbol logins do not use', () => {
+    for (const p of ['Winter2026!blue', 'P@ssw0rd', 'hunter2hunter2#', 'Tr0ub4dor&3'])
+      expect(passwordShaped(p), p).toBe(true);
+  });
+
+  it('leaves logins alone: plain names, dotted names, e-mail addresses, Okta ids, short strings', () => {
+    for (const u of [
+      'admin',
+      'j.smith',
+      'svc_backup',
+      'dana.ops@acme.example',
+      'Alice.Green2@acme.example',
+      '00u1admn7Q3pXyZ5d7',
+      'Ab1!',
+      'a name with spaces 1!',
+    ])
+      expect(passwordShaped(u), u).toBe(false);
   });
 });

@@ -117,7 +117,7 @@ describe("Vigil's tuning table", () => {
       const parsed = parseSigmaRule(readFileSync(file, 'utf8'), file);
       if (parsed.ok && parsed.rule.id) byId.set(parsed.rule.id, parsed.rule);
     }
-    const loaded = loadSigmaRules(RULES, { products: ['aws'] }).detections;
+    const loaded = loadSigmaRules(RULES, { products: ['aws', 'okta', 'github'] }).detections;
     for (const [id, t] of Object.entries(SIGMA_TUNING)) {
       const rule = byId.get(id);
       expect(rule?.title, id).toBe(t.title);
