@@ -1094,7 +1094,13 @@ const passwordInUsername: Detection = {
     const ip = oktaIp(raw) ?? 'unknown';
     if (ctx.window.count(`okta.password_in_username|${ip}`, ev.ocsf.time, HOUR) > 1) return undefined;
     return {
-      evidence: facts({ typed_length: typed.length, source_ip: ip, reason: oktaReason(raw) }),
+      // `actor` replaces the signal's base fact of the same name, which would copy the typed text.
+      evidence: facts({
+        actor: '(withheld: a password-shaped username)',
+        typed_length: typed.length,
+        source_ip: ip,
+        reason: oktaReason(raw),
+      }),
     };
   },
   cases: [

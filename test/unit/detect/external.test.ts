@@ -287,3 +287,22 @@ describe('a username shaped like a password', () => {
       expect(passwordShaped(u), u).toBe(false);
   });
 });
+
+describe('okta.password_in_username', () => {
+  it('never copies the typed text into its signal', () => {
+    const typed = 'Winter2026!blue';
+    const record = okta({
+      eventType: 'user.session.start',
+      displayMessage: 'User login to Okta',
+      actor: { id: 'unknown', type: 'User', alternateId: typed, displayName: 'unknown' },
+      result: 'FAILURE',
+      reason: 'VERIFICATION_ERROR',
+    });
+    const engine = buildEngine(OKTA_DETECTIONS.filter((d) => d.id === 'okta.password_in_username'));
+    const signals = normalise(record, { enrich: () => {} }).flatMap((r) =>
+      r.ok ? engine.run(r.event, freshContext()) : [],
+    );
+    expect(signals).toHaveLength(1);
+    expect(JSON.stringify(signals[0])).not.toContain(typed);
+  });
+});
