@@ -162,12 +162,15 @@ function readsAsAwsService(raw: unknown): boolean {
   if (identityTypeAt(raw) === 'AWSService') return true;
   const invokedBy = invokedByAt(raw);
   if (invokedBy && (invokedBy.endsWith('.amazonaws.com') || invokedBy === 'AWS Internal')) return true;
-  if (/^[a-z0-9.-]+\.amazonaws\.com$/i.test(sourceIpOf(raw))) return true;
-  const arn = arnAt(raw) ?? '';
-  const issuer = issuerArnAt(raw) ?? '';
-  if (/:assumed-role\/AWSServiceRole/i.test(arn) || /:role\/aws-service-role\//i.test(issuer)) return true;
-  return false;
+  // Exact-case checks first: AWS writes these names in one case, and a record in another case is
+  // then treated as not AWS's own, which only lets more detections look at it. Most records are an
+  // IP address and an ordinary ARN, rejected without running a regex.
+  const ip = sourceIpOf(raw);
+  if (ip.endsWith('.amazonaws.com') && SERVICE_HOST.test(ip)) return true;
+  if (arnAt(raw)?.includes(':assumed-role/AWSServiceRole')) return true;
+  return issuerArnAt(raw)?.includes(':role/aws-service-role/') === true;
 }
+const SERVICE_HOST = /^[a-z0-9.-]+\.amazonaws\.com$/;
 
 /** Console-driven calls: the console fans out many reads per page view, so bursts mean little. */
 export function isConsoleSession(raw: unknown): boolean {
