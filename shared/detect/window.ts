@@ -67,6 +67,12 @@ class Recency<V> {
   }
 }
 
+/** Occurrence times of one key, oldest first; those before `head` have left the window. */
+interface Times {
+  readonly values: number[];
+  head: number;
+}
+
 /** A member of a grouped window: when it was last seen, and its group. */
 interface Member {
   time: number;
@@ -85,7 +91,7 @@ interface Grouped {
  * a hostile stream with endless distinct principals cannot exhaust memory.
  */
 export function memoryWindow(maxKeys = 50_000, maxPerKey = 1_000): WindowState {
-  const counts = new Recency<number[]>();
+  const counts = new Recency<Times>();
   const members = new Recency<Recency<number>>();
   const grouped = new Recency<Grouped>();
 
@@ -101,20 +107,27 @@ export function memoryWindow(maxKeys = 50_000, maxPerKey = 1_000): WindowState {
     }
     return list.add(key, make()).value;
   };
-  const newTimes = () => [] as number[];
+  const newTimes = (): Times => ({ values: [], head: 0 });
   const newMembers = () => new Recency<number>();
   const newGrouped = (): Grouped => ({ members: new Recency<Member>(), groups: new Map() });
 
   return {
     count(key, time, windowMs) {
       const times = touch(counts, key, newTimes);
-      times.push(time);
+      const { values } = times;
+      values.push(time);
       const from = time - windowMs;
-      let drop = 0;
-      while (drop < times.length && (times[drop] as number) < from) drop++;
-      if (drop > 0) times.splice(0, drop);
-      if (times.length > maxPerKey) times.splice(0, times.length - maxPerKey);
-      return times.length;
+      // Oldest first: step past what left the window, and past any excess over maxPerKey.
+      while (times.head < values.length && (values[times.head] as number) < from) times.head++;
+      times.head = Math.max(times.head, values.length - maxPerKey);
+      // The dead prefix is cut only once it is as long as the live part: amortised O(1) per call
+      // where cutting on every call moved the whole window (a busy key holds maxPerKey times).
+      if (times.head >= 64 && times.head * 2 >= values.length) {
+        values.copyWithin(0, times.head);
+        values.length -= times.head;
+        times.head = 0;
+      }
+      return values.length - times.head;
     },
     distinct(key, member, time, windowMs) {
       const seen = touch(members, key, newMembers);

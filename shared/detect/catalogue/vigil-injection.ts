@@ -70,8 +70,9 @@ function injectionIn(ev: NormalisedEvent): Found | undefined {
     let n = 0;
     for (const key in params) {
       if (n++ >= MAX_STRINGS) return undefined;
-      const hit = found(`requestParameters.${key}`, params[key]);
-      if (hit) return hit;
+      // The field's name is only spelled out for a hit: this loop runs on every event.
+      const reasons = verdictOf(params[key]);
+      if (reasons) return { field: `requestParameters.${key}`, reasons };
     }
     return undefined;
   }

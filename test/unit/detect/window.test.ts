@@ -13,6 +13,27 @@ describe('memoryWindow', () => {
     expect(w.count('other', 12 * MIN, 10 * MIN)).toBe(1);
   });
 
+  it('counts like the plain model: drop what left the window, keep at most maxPerKey (property)', () => {
+    const call = fc.record({ key: fc.constantFrom('a', 'b'), step: fc.integer({ min: -MIN, max: 3 * MIN }) });
+    fc.assert(
+      fc.property(fc.array(call, { maxLength: 400 }), fc.integer({ min: 1, max: 150 }), (calls, cap) => {
+        const w = memoryWindow(10, cap);
+        const model = new Map<string, number[]>();
+        let time = 10 * MIN;
+        for (const { key, step } of calls) {
+          time += step; // out-of-order times too
+          const times = model.get(key) ?? [];
+          times.push(time);
+          while (times.length > 0 && (times[0] as number) < time - 5 * MIN) times.shift();
+          while (times.length > cap) times.shift();
+          model.set(key, times);
+          expect(w.count(key, time, 5 * MIN)).toBe(times.length);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('counts distinct members, a repeat refreshing its time', () => {
     const w = memoryWindow();
     expect(w.distinct('k', 'a', 0, 10 * MIN)).toBe(1);
