@@ -108,6 +108,15 @@ export const SIGMA_TUNING: Readonly<Record<string, SigmaTuning>> = {
       'it treats every UpdateTrail alike. Native aws.cloudtrail.logging_stopped, trail_deleted and ' +
       'trail_weakened report successful changes at high/medium and refused attempts at medium.',
   },
+  'abae8fec-57bd-4f87-aff6-6e3db989843d': {
+    title: 'AWS Snapshot Backup Exfiltration',
+    severity: 'low',
+    reason:
+      'its only selection is the event name ModifySnapshotAttribute: it fires at medium on every change to ' +
+      "a snapshot's permissions, including shares with the organisation's own accounts (cross-account " +
+      'backup), removals, and failed calls. Native aws.ec2.snapshot_shared_externally reports shares outside ' +
+      'the organisation at high and public shares at critical.',
+  },
   '91b76b84-8589-47aa-9605-c837583b82a9': {
     title: 'Potential Okta Password in AlternateID Field',
     severity: 'low',
