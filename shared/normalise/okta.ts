@@ -9,6 +9,7 @@ import type {
   OcsfService,
   OcsfUser,
 } from '../ocsf/types.ts';
+import { passwordShaped, WITHHELD_LOGIN } from './secret-shape.ts';
 import { fail, type Normaliser, ok } from './types.ts';
 import {
   ACCOUNT_ACTIVITY_NAMES,
@@ -325,7 +326,12 @@ function actorOf(actor: Fields | undefined, session: string | undefined): OcsfAc
 
 function oktaUser(entity: Fields): OcsfUser | undefined {
   const uid = idText(entity.id);
-  const login = text(entity.alternateId);
+  const typed = text(entity.alternateId);
+  // A sign-in Okta could not tie to a user, whose "username" reads as a password: someone typed it
+  // into the wrong field. The OCSF event (and every signal and narrative built on it) withholds it;
+  // the raw record keeps it for the detection that reports it.
+  const login =
+    typed && (uid === undefined || uid === 'unknown') && passwordShaped(typed) ? WITHHELD_LOGIN : typed;
   const fullName = text(entity.displayName);
   const name = login ?? (uid ? undefined : fullName);
   if (!uid && !name) return undefined;

@@ -6,6 +6,7 @@
  *
  * Each detection's default severity is its floor; hits raise it for the worse variants.
  */
+import { passwordShaped } from '../../normalise/secret-shape.ts';
 import type { Detection } from '../types.ts';
 import {
   at,
@@ -1052,24 +1053,6 @@ const failedSignIn = (raw: unknown): boolean => {
 /** The username tried: the actor of a sign-in (for unknown users, what was typed). */
 const attemptedUser = (raw: unknown): string | undefined => oktaKey(oktaActor(raw));
 
-/** What a username looks like: an e-mail address, or an Okta app/user id. */
-const USERNAME_SHAPED = /^(0oa|00u)[A-Za-z0-9]+$|^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/;
-
-/**
- * A typed username that reads as a password: 8–128 characters without spaces, not shaped like a
- * login, and either mixing three kinds of character (lower, upper, digit, symbol) or carrying a
- * symbol that logins do not use. Plain logins ("admin", "j.smith", "svc_backup") never qualify.
- */
-export function passwordShaped(text: string): boolean {
-  if (text.length < 8 || text.length > 128 || /\s/.test(text) || USERNAME_SHAPED.test(text)) return false;
-  const kinds =
-    Number(/[a-z]/.test(text)) +
-    Number(/[A-Z]/.test(text)) +
-    Number(/[0-9]/.test(text)) +
-    Number(/[^A-Za-z0-9]/.test(text));
-  return kinds >= 3 || /[!#$%^&*()+=[\]{}|;:'",<>?/\\`~]/.test(text);
-}
-
 const passwordInUsername: Detection = {
   id: 'okta.password_in_username',
   title: 'Password typed into the Okta username field',
@@ -1094,9 +1077,8 @@ const passwordInUsername: Detection = {
     const ip = oktaIp(raw) ?? 'unknown';
     if (ctx.window.count(`okta.password_in_username|${ip}`, ev.ocsf.time, HOUR) > 1) return undefined;
     return {
-      // `actor` replaces the signal's base fact of the same name, which would copy the typed text.
+      // Normalisation already withheld the text from the OCSF actor (the signal's `actor` fact).
       evidence: facts({
-        actor: '(withheld: a password-shaped username)',
         typed_length: typed.length,
         source_ip: ip,
         reason: oktaReason(raw),

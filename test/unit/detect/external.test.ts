@@ -12,9 +12,10 @@ import {
   userTarget,
 } from '../../../shared/detect/catalogue/external-helpers.ts';
 import { GITHUB_DETECTIONS } from '../../../shared/detect/catalogue/github.ts';
-import { OKTA_DETECTIONS, passwordShaped } from '../../../shared/detect/catalogue/okta.ts';
+import { OKTA_DETECTIONS } from '../../../shared/detect/catalogue/okta.ts';
 import { buildEngine } from '../../../shared/detect/engine.ts';
 import { normalise } from '../../../shared/normalise/index.ts';
+import { passwordShaped } from '../../../shared/normalise/secret-shape.ts';
 import { freshContext } from '../../support/detection-fixtures.ts';
 
 /** A private copy of the catalogue harness, over the Okta and GitHub detections only. */

@@ -392,3 +392,25 @@ describe('normaliseOkta on hostile input', () => {
     );
   });
 });
+
+describe('a password typed into the username field', () => {
+  const signIn = (id: string, alternateId: string) => ({
+    ...record('Same device and OS'),
+    actor: { id, type: 'User', alternateId, displayName: 'unknown', detailEntry: null },
+  });
+
+  it('is withheld from the OCSF event of a sign-in Okta could not tie to a user', () => {
+    const typed = 'Winter2026!blue';
+    const ev = normalised(signIn('unknown', typed));
+    expect(JSON.stringify(ev.ocsf)).not.toContain(typed);
+    expect(ev.ocsf.actor?.user?.name).toBe('(withheld: a password-shaped username)');
+    expect(ev.raw).toMatchObject({ actor: { alternateId: typed } }); // the detection that reports it reads the raw record
+  });
+
+  it('leaves plain usernames, and the logins of known users, as they are', () => {
+    expect(normalised(signIn('unknown', 'admin')).ocsf.actor?.user?.name).toBe('admin');
+    expect(normalised(signIn('00u1admn7Q3pXyZ5d7', 'Tr0ub4dor&3')).ocsf.actor?.user?.name).toBe(
+      'Tr0ub4dor&3',
+    );
+  });
+});
