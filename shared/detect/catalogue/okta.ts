@@ -1057,12 +1057,12 @@ const passwordInUsername: Detection = {
   id: 'okta.password_in_username',
   title: 'Password typed into the Okta username field',
   description:
-    'A failed Okta sign-in carried a "username" shaped like a password (long, no spaces, not an e-mail ' +
-    'address, mixing letters, digits and symbols). People do this by typing ahead of the page; the password ' +
-    'then sits in clear text in the System Log and in every tool that copies it, this SOC included, for ' +
-    'anyone with log access to read (T1552). The user should change that password. Medium with low risk, ' +
-    'once per source address per hour; the evidence gives the shape, never the text. Plain usernames ' +
-    '("admin", "j.smith") are not flagged.',
+    'A failed Okta sign-in that Okta could not tie to a user carried a "username" shaped like a password ' +
+    '(long, no spaces, not an e-mail address, mixing letters, digits and symbols). People do this by typing ' +
+    'ahead of the page; the password then sits in clear text in the System Log and in every tool that copies ' +
+    'it, for anyone with log access to read (T1552). The user should change that password. Vigil withholds the ' +
+    'text from its OCSF event, signals and narratives. Medium with low risk, once per source address per hour. ' +
+    'Plain usernames ("admin", "j.smith") are not flagged.',
   attack: ['T1552'],
   tactic: 'TA0006',
   severity: 'medium',
@@ -1072,6 +1072,9 @@ const passwordInUsername: Detection = {
   detect(ev, ctx) {
     const raw = ev.raw;
     if (!failedSignIn(raw)) return undefined;
+    // As in normalisation: only a sign-in Okta could not tie to a user (a real login is not a password).
+    const id = rs(raw, 'actor.id');
+    if (id !== undefined && id !== 'unknown') return undefined;
     const typed = rs(raw, 'actor.alternateId');
     if (!typed || !passwordShaped(typed) || !timeKnown(ev)) return undefined;
     const ip = oktaIp(raw) ?? 'unknown';
@@ -1113,6 +1116,25 @@ const passwordInUsername: Detection = {
           result: 'FAILURE',
           reason: 'VERIFICATION_ERROR',
           legacyEventType: 'core.user_auth.login_failed',
+        }),
+      ],
+    },
+    {
+      name: 'a known user whose login happens to look like a password',
+      fires: false,
+      records: [
+        okta({
+          eventType: 'user.session.start',
+          displayMessage: 'User login to Okta',
+          actor: {
+            id: '00u9odd1Login2d7',
+            type: 'User',
+            alternateId: 'Tr0ub4dor&3',
+            displayName: 'Odd Login',
+          },
+          place: home,
+          result: 'FAILURE',
+          reason: 'INVALID_CREDENTIALS',
         }),
       ],
     },
