@@ -90,19 +90,18 @@ export function parseJsonish(v: unknown): unknown {
 }
 
 /** `ctStr` for one fixed path, split once at load: the readers below run several times per event. */
-const ctStrAt = stringAt;
-const eventNameAt = ctStrAt('eventName');
-const eventSourceAt = ctStrAt('eventSource');
-const sourceIpAt = ctStrAt('sourceIPAddress');
-const userAgentAt = ctStrAt('userAgent');
-const errorCodeAt = ctStrAt('errorCode');
-const eventTypeAt = ctStrAt('eventType');
-const identityTypeAt = ctStrAt('userIdentity.type');
-const invokedByAt = ctStrAt('userIdentity.invokedBy');
-const arnAt = ctStrAt('userIdentity.arn');
-const principalIdAt = ctStrAt('userIdentity.principalId');
-const accessKeyIdAt = ctStrAt('userIdentity.accessKeyId');
-const issuerArnAt = ctStrAt('userIdentity.sessionContext.sessionIssuer.arn');
+const eventNameAt = stringAt('eventName');
+const eventSourceAt = stringAt('eventSource');
+const sourceIpAt = stringAt('sourceIPAddress');
+const userAgentAt = stringAt('userAgent');
+const errorCodeAt = stringAt('errorCode');
+const eventTypeAt = stringAt('eventType');
+const identityTypeAt = stringAt('userIdentity.type');
+const invokedByAt = stringAt('userIdentity.invokedBy');
+const arnAt = stringAt('userIdentity.arn');
+const principalIdAt = stringAt('userIdentity.principalId');
+const accessKeyIdAt = stringAt('userIdentity.accessKeyId');
+const issuerArnAt = stringAt('userIdentity.sessionContext.sessionIssuer.arn');
 
 export const eventNameOf = (raw: unknown): string => eventNameAt(raw) ?? '';
 export const eventSourceOf = (raw: unknown): string => eventSourceAt(raw) ?? '';

@@ -8,7 +8,9 @@ import {
   ct,
   eventName,
   eventSource,
+  failed,
   guarded,
+  HOUR,
   isInteractiveOrStolen,
   lambdaNames,
   lastSegment,
@@ -1021,7 +1023,7 @@ const permissionsChangedByHand: Detection = {
 // ---------------------------------------------------------------------------------------------
 
 const PRIVILEGED_ASSUME_ID = 'aws.sts.privileged_role_assumed_with_user_key';
-const PRIVILEGED_ASSUME_WINDOW = 12 * 3_600_000;
+const PRIVILEGED_ASSUME_WINDOW = 12 * HOUR;
 
 const privilegedRoleByUserKey: Detection = {
   id: PRIVILEGED_ASSUME_ID,
@@ -1041,7 +1043,7 @@ const privilegedRoleByUserKey: Detection = {
   triggers: ['AssumeRole'],
   detect(ev, ctx): Hit | undefined {
     const raw = ev.raw;
-    if (eventSource(raw) !== 'sts.amazonaws.com' || rsx(raw, 'errorCode') !== undefined) return undefined;
+    if (eventSource(raw) !== 'sts.amazonaws.com' || failed(raw)) return undefined;
     const actor = actorOf(raw);
     // An IAM user calls STS with its long-term key (or a session token minted from it): either way
     // whoever holds the user's key reaches the role.
