@@ -1,3 +1,4 @@
+import { BoundedCache } from '../enrich/bounded-cache.ts';
 import type { NormalisedEvent } from '../normalise/types.ts';
 import { entitiesOf } from './entities.ts';
 import type { Detection, DetectionContext, Signal } from './types.ts';
@@ -49,46 +50,74 @@ export interface DetectionEngine {
   readonly faults: Map<string, number>;
 }
 
-/** The candidates of one source: per trigger key, the triggered detections followed by the untriggered ones. */
+/**
+ * The detections of one source, sorted by how they choose their events: by listed trigger keys, on
+ * every event, or by a key test. The candidate list of each key is merged from the three on first
+ * sight and kept.
+ */
 interface SourceIndex {
-  readonly byKey: Map<string, readonly Detection[]>;
-  readonly untriggered: readonly Detection[];
+  readonly triggered: ReadonlyMap<string, readonly Detection[]>;
+  /** Untriggered detections that run on every event of the source. */
+  readonly everyEvent: readonly Detection[];
+  /** Untriggered detections narrowed by `acceptsKey`. */
+  readonly keyed: readonly Detection[];
+  /** Candidate lists built so far, per key: bounded, since keys come from hostile input. */
+  readonly lists: BoundedCache<string, readonly Detection[]>;
+  /** Builds a key's list; made once per source, so a lookup allocates no closure. */
+  readonly listFor: (key: string) => readonly Detection[];
+}
+
+/** Distinct keys whose candidate lists are kept per source; a real account uses a few thousand APIs. */
+const MAX_KEYS = 8_192;
+
+/**
+ * The list of one key: the triggered detections, then the every-event ones, then the keyed ones
+ * accepting it. A key test that throws lets its detection run (failing closed: the detection's own
+ * checks then decide), rather than silently dropping it for that key.
+ */
+function listFor(index: Omit<SourceIndex, 'lists' | 'listFor'>, key: string): readonly Detection[] {
+  const triggered = index.triggered.get(key);
+  const keyed = index.keyed.filter((d) => {
+    try {
+      return d.acceptsKey?.(key) === true;
+    } catch {
+      return true;
+    }
+  });
+  if (triggered === undefined && keyed.length === 0) return index.everyEvent;
+  return [...(triggered ?? []), ...index.everyEvent, ...keyed];
 }
 
 /**
  * Builds the per-source, per-trigger index once, so each event meets only the handful of
- * detections that can fire on it rather than the whole catalogue. Each list is merged at build
- * time (triggered detections, then the untriggered ones of the source), so the per-event work is
- * two map lookups and no allocation. Keys come from hostile input, but only the keys some
- * detection names are stored; any other key meets the untriggered list.
+ * detections that can fire on it rather than the whole catalogue. A key's list is merged on first
+ * sight and kept, so the per-event work is two map lookups and no allocation.
  */
 export function buildEngine(detections: readonly Detection[]): DetectionEngine {
-  const byTrigger = new Map<string, Map<string, Detection[]>>();
-  const untriggered = new Map<string, Detection[]>();
-  const add = <K>(map: Map<K, Detection[]>, key: K, d: Detection) => {
-    const list = map.get(key);
-    if (list) list.push(d);
-    else map.set(key, [d]);
-  };
+  const sources = new Map<
+    string,
+    { triggered: Map<string, Detection[]>; everyEvent: Detection[]; keyed: Detection[] }
+  >();
   for (const d of detections) {
     for (const source of d.sources) {
+      let s = sources.get(source);
+      if (!s) {
+        s = { triggered: new Map(), everyEvent: [], keyed: [] };
+        sources.set(source, s);
+      }
       if (d.triggers) {
-        let keys = byTrigger.get(source);
-        if (!keys) {
-          keys = new Map();
-          byTrigger.set(source, keys);
+        for (const t of d.triggers) {
+          const list = s.triggered.get(t);
+          if (list) list.push(d);
+          else s.triggered.set(t, [d]);
         }
-        for (const t of d.triggers) add(keys, t, d);
-      } else add(untriggered, source, d);
+      } else if (d.acceptsKey) s.keyed.push(d);
+      else s.everyEvent.push(d);
     }
   }
-  const none: readonly Detection[] = [];
   const index = new Map<string, SourceIndex>();
-  for (const source of new Set([...byTrigger.keys(), ...untriggered.keys()])) {
-    const rest = untriggered.get(source) ?? none;
-    const byKey = new Map<string, readonly Detection[]>();
-    for (const [key, list] of byTrigger.get(source) ?? []) byKey.set(key, [...list, ...rest]);
-    index.set(source, { byKey, untriggered: rest });
+  for (const [source, s] of sources) {
+    index.set(source, { ...s, lists: new BoundedCache(MAX_KEYS), listFor: (key) => listFor(s, key) });
   }
   const faults = new Map<string, number>();
 
@@ -100,7 +129,7 @@ export function buildEngine(detections: readonly Detection[]): DetectionEngine {
       if (forSource === undefined) return [];
       const key = triggerKey(ev);
       const candidates =
-        key === undefined ? forSource.untriggered : (forSource.byKey.get(key) ?? forSource.untriggered);
+        key === undefined ? forSource.everyEvent : forSource.lists.getOrCompute(key, forSource.listFor);
       if (candidates.length === 0) return [];
       const signals: Signal[] = [];
       for (const d of candidates) {

@@ -105,6 +105,12 @@ export interface Detection {
    * means every event of its sources. The engine indexes on this to skip most detections per event.
    */
   triggers?: readonly string[];
+  /**
+   * For a detection whose keys cannot be listed (every `List*` or `Describe*` API): the keys it can
+   * fire on. The engine asks once per distinct key and remembers the answer, so it must depend on
+   * the key alone; an event without a key never meets such a detection. Ignored when `triggers` is set.
+   */
+  acceptsKey?: (key: string) => boolean;
   detect(ev: NormalisedEvent, ctx: DetectionContext): Hit | undefined;
   cases: DetectionCase[];
   /** Author, licence and origin of a detection written elsewhere (Sigma rules): kept on every signal. */

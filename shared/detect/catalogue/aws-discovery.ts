@@ -132,6 +132,7 @@ const apiEnumeration: Detection = {
   severity: 'medium',
   risk: 25,
   sources: ['cloudtrail'],
+  acceptsKey: (name) => READ_API.test(name) && !WORKLOAD_READS.has(name),
   detect(ev, ctx): Hit | undefined {
     const raw = ev.raw;
     const name = eventNameOf(raw);
