@@ -9,7 +9,15 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 export interface PathSteps {
   readonly keys: readonly string[];
   readonly lower: readonly string[];
+  /**
+   * Some key (or its lowercase spelling) names a member every object inherits (`constructor`,
+   * `toString`, `__proto__`): a plain property read would find the inherited one where the record
+   * has none, so such paths check own properties at each step.
+   */
+  readonly inherited: boolean;
 }
+
+const inheritedName = (key: string): boolean => key in Object.prototype;
 
 const MAX_CACHED_PATHS = 4096;
 const steps = new Map<string, PathSteps>();
@@ -23,7 +31,8 @@ export function pathSteps(path: string): PathSteps {
   const hit = steps.get(path);
   if (hit !== undefined) return hit;
   const keys = path.split('.');
-  const made: PathSteps = { keys, lower: keys.map((k) => k.toLowerCase()) };
+  const lower = keys.map((k) => k.toLowerCase());
+  const made: PathSteps = { keys, lower, inherited: keys.some(inheritedName) || lower.some(inheritedName) };
   if (steps.size < MAX_CACHED_PATHS) steps.set(path, made);
   return made;
 }

@@ -7,7 +7,23 @@
 import type { NormalisedEvent } from '../../normalise/types.ts';
 import type { DetectionContext, EntityRef, Severity } from '../types.ts';
 
-import { actorClass, rs, rv, stringAt } from './aws-helpers-a.ts';
+import {
+  accessKeyIdAt,
+  actorClass,
+  arnAt,
+  errorCodeAt,
+  eventNameAt,
+  eventSourceAt,
+  eventTypeAt,
+  identityTypeAt,
+  invokedByAt,
+  issuerArnAt,
+  principalIdAt,
+  rs,
+  rv,
+  sourceIpAt,
+  userAgentAt,
+} from './aws-helpers-a.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -88,20 +104,6 @@ export function parseJsonish(v: unknown): unknown {
     }
   }
 }
-
-/** `ctStr` for one fixed path, split once at load: the readers below run several times per event. */
-const eventNameAt = stringAt('eventName');
-const eventSourceAt = stringAt('eventSource');
-const sourceIpAt = stringAt('sourceIPAddress');
-const userAgentAt = stringAt('userAgent');
-const errorCodeAt = stringAt('errorCode');
-const eventTypeAt = stringAt('eventType');
-const identityTypeAt = stringAt('userIdentity.type');
-const invokedByAt = stringAt('userIdentity.invokedBy');
-const arnAt = stringAt('userIdentity.arn');
-const principalIdAt = stringAt('userIdentity.principalId');
-const accessKeyIdAt = stringAt('userIdentity.accessKeyId');
-const issuerArnAt = stringAt('userIdentity.sessionContext.sessionIssuer.arn');
 
 export const eventNameOf = (raw: unknown): string => eventNameAt(raw) ?? '';
 export const eventSourceOf = (raw: unknown): string => eventSourceAt(raw) ?? '';
