@@ -3,7 +3,7 @@
  * Windows passwords and user data, and instance-profile credentials put to reconnaissance.
  */
 import type { Detection, DetectionContext, Hit } from '../types.ts';
-import { actorClass, actorOf, RISK } from './aws-helpers-a.ts';
+import { actorClass, actorOf, arnAt, RISK } from './aws-helpers-a.ts';
 import {
   burst,
   type CtSpec,
@@ -1129,6 +1129,7 @@ const AGENT_SOURCES = new Set([
 ]);
 
 const AGENT_ID = 'aws.ssm.agent_identity_credentials_misused';
+const AGENT_ROLE_ARN = /:assumed-role\/aws:[^/]+\//;
 const agentIdentity: Detection = {
   id: AGENT_ID,
   title: 'SSM agent identity credentials used outside Systems Manager',
@@ -1143,8 +1144,9 @@ const agentIdentity: Detection = {
   sources: ['cloudtrail'],
   detect(ev, ctx): Hit | undefined {
     const raw = ev.raw;
-    const arn = ctStr(raw, 'userIdentity.arn') ?? '';
-    if (!/:assumed-role\/aws:[^/]+\//.test(arn)) return undefined;
+    const arn = arnAt(raw) ?? '';
+    // Runs on every event: a substring test rejects nearly all before the exact pattern.
+    if (!arn.includes(':assumed-role/aws:') || !AGENT_ROLE_ARN.test(arn)) return undefined;
     if (AGENT_SOURCES.has(eventSourceOf(raw)) || eventNameOf(raw) === 'RegisterManagedInstance')
       return undefined;
     if (sourceIpOf(raw) === 'AWS Internal' || isAwsServiceActor(raw)) return undefined;

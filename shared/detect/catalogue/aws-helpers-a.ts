@@ -209,32 +209,68 @@ export function actorOf(raw: unknown): Actor {
 }
 
 function readActor(raw: unknown): Actor {
-  const type = rs(raw, 'userIdentity.type') ?? 'Unknown';
-  const arn = rsx(raw, 'userIdentity.arn');
+  const type = identityTypeAt(raw) ?? 'Unknown';
+  const arn = nonEmpty(arnAt(raw));
   const actor: Actor = { type };
   if (arn) actor.arn = arn;
-  const account = rsx(raw, 'userIdentity.accountId') ?? arn?.split(':')[4];
+  const account = nonEmpty(accountIdAt(raw)) ?? (arn === undefined ? undefined : arnPart(arn, 4));
   if (account) actor.account = account;
-  const invokedBy = rsx(raw, 'userIdentity.invokedBy');
+  const invokedBy = nonEmpty(invokedByAt(raw));
   if (invokedBy) actor.invokedBy = invokedBy;
-  const key = rsx(raw, 'userIdentity.accessKeyId');
+  const key = nonEmpty(accessKeyIdAt(raw));
   if (key) actor.accessKeyId = key;
-  const issuerArn = rsx(raw, 'userIdentity.sessionContext.sessionIssuer.arn');
+  const issuerArn = nonEmpty(issuerArnAt(raw));
   if (issuerArn) actor.issuerArn = issuerArn;
 
   if (type === 'IAMUser') {
     const fromArn = arn?.includes(':user/') ? arn.slice(arn.lastIndexOf('/') + 1) : undefined;
-    const userName = fromArn ?? rsx(raw, 'userIdentity.userName');
+    const userName = fromArn ?? nonEmpty(userNameAt(raw));
     if (userName) actor.userName = userName;
   } else if (type === 'AssumedRole') {
-    const resource = arn?.split(':')[5];
-    const parts = resource?.startsWith('assumed-role/') ? resource.split('/') : [];
-    const roleName = parts[1] ?? rsx(raw, 'userIdentity.sessionContext.sessionIssuer.userName');
-    const sessionName = parts[2] ?? rsx(raw, 'userIdentity.principalId')?.split(':')[1];
+    // `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`, read by offsets: this runs on every event.
+    const resource = arn === undefined ? undefined : arnPart(arn, 5);
+    let roleName: string | undefined;
+    let sessionName: string | undefined;
+    if (resource?.startsWith('assumed-role/')) {
+      const roleEnd = resource.indexOf('/', 13);
+      roleName = resource.slice(13, roleEnd === -1 ? undefined : roleEnd);
+      if (roleEnd !== -1) {
+        const sessionEnd = resource.indexOf('/', roleEnd + 1);
+        sessionName = resource.slice(roleEnd + 1, sessionEnd === -1 ? undefined : sessionEnd);
+      }
+    }
+    roleName ??= nonEmpty(issuerUserNameAt(raw));
+    if (sessionName === undefined) {
+      const principalId = nonEmpty(principalIdAt(raw));
+      const colon = principalId?.indexOf(':') ?? -1;
+      if (principalId !== undefined && colon !== -1) {
+        const next = principalId.indexOf(':', colon + 1);
+        sessionName = principalId.slice(colon + 1, next === -1 ? undefined : next);
+      }
+    }
     if (roleName) actor.roleName = roleName;
     if (sessionName) actor.sessionName = sessionName;
   }
   return actor;
+}
+
+const nonEmpty = (v: string | undefined): string | undefined => (v === '' ? undefined : v);
+const accountIdAt = stringAt('userIdentity.accountId');
+const userNameAt = stringAt('userIdentity.userName');
+
+/**
+ * `arn.split(':')[n]` without building the array. Like it, the resource part stops at a colon:
+ * `assumed-role/aws:ec2-instance/…` reads as role `aws`, which the instance checks rely on.
+ */
+function arnPart(arn: string, n: number): string | undefined {
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const colon = arn.indexOf(':', start);
+    if (colon === -1) return undefined;
+    start = colon + 1;
+  }
+  const end = arn.indexOf(':', start);
+  return arn.slice(start, end === -1 ? undefined : end);
 }
 
 /** Service hosts that call on a principal's behalf as part of deploying declared infrastructure. */
@@ -291,11 +327,12 @@ const INSTANCE_SESSION = /^i-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
  * issuer's user name (the ARN's role part is cut at a colon).
  */
 export function mayBeInstanceCredential(raw: unknown): boolean {
-  if (rv(raw, 'userIdentity.sessionContext.ec2RoleDelivery') !== undefined) return true;
-  if (rs(raw, 'userIdentity.arn')?.includes('/i-')) return true;
-  if (rs(raw, 'userIdentity.principalId')?.includes(':i-')) return true;
-  return rs(raw, 'userIdentity.sessionContext.sessionIssuer.userName')?.startsWith('aws:ec2-') === true;
+  if (ec2RoleDeliveryAt(raw) !== undefined) return true;
+  if (arnAt(raw)?.includes('/i-')) return true;
+  if (principalIdAt(raw)?.includes(':i-')) return true;
+  return issuerUserNameAt(raw)?.startsWith('aws:ec2-') === true;
 }
+const ec2RoleDeliveryAt = readerAt('userIdentity.sessionContext.ec2RoleDelivery');
 
 export function isInstanceCredential(raw: unknown, actor = actorOf(raw)): boolean {
   if (actor.type !== 'AssumedRole') return false;

@@ -13,6 +13,7 @@ import {
   FOREIGN,
   guarded,
   HOUR,
+  identityTypeAt,
   isInstanceCredential,
   isOwnAccount,
   looksLikeAutomation,
@@ -67,7 +68,7 @@ const rootActivity: Detection = {
   // Any API can be called as root, so this runs on every CloudTrail event; the type check is first and cheap.
   detect(ev) {
     const raw = ev.raw;
-    if (rs(raw, 'userIdentity.type') !== 'Root') return undefined;
+    if (identityTypeAt(raw) !== 'Root') return undefined;
     if (actorClass(raw) === 'service') return undefined;
     const ip = sourceIp(raw);
     // A service host as source means AWS made the call (e.g. an S3 or Config delivery), not a person.
@@ -681,7 +682,7 @@ const instanceCredsOutside: Detection = {
   // Any API can be called with stolen credentials; cheap checks come first.
   detect(ev, ctx) {
     const raw = ev.raw;
-    if (rs(raw, 'userIdentity.type') !== 'AssumedRole' || !mayBeInstanceCredential(raw)) return undefined;
+    if (identityTypeAt(raw) !== 'AssumedRole' || !mayBeInstanceCredential(raw)) return undefined;
     const actor = actorOf(raw);
     if (!isInstanceCredential(raw, actor) || actor.invokedBy) return undefined;
     if (rsx(raw, 'vpcEndpointId')) return undefined; // came in through a VPC endpoint: inside the VPC
