@@ -659,24 +659,39 @@ const resourcePolicy: Detection = {
 const PUBLIC_GROUP = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/i;
 const PUBLIC_CANNED = new Set(['public-read', 'public-read-write', 'authenticated-read']);
 
+/** Header paths of an ACL grant, and whether the grant lets others write. Spelled once: this runs on every PutObject. */
+const GRANT_HEADERS: readonly (readonly [path: string, write: boolean])[] = [
+  ['requestParameters.x-amz-grant-read', false],
+  ['requestParameters.x-amz-grant-read-acp', false],
+  ['requestParameters.x-amz-grant-write', true],
+  ['requestParameters.x-amz-grant-write-acp', true],
+  ['requestParameters.x-amz-grant-full-control', true],
+];
+
+const CANNED_ACL_PATHS = ['requestParameters.x-amz-acl', 'requestParameters.acl'];
+
+/** True when the string at `path`, or a string in the list there, passes `test`; builds no array. */
+function anyString(raw: unknown, path: string, test: (s: string) => boolean): boolean {
+  const v = ctGet(raw, path);
+  if (typeof v === 'string') return test(v);
+  return Array.isArray(v) && v.some((x) => typeof x === 'string' && test(x));
+}
+const publicCanned = (acl: string) => PUBLIC_CANNED.has(acl.toLowerCase());
+const publicWriteCanned = (acl: string) => acl.toLowerCase() === 'public-read-write';
+const publicGroup = (grantees: string) => PUBLIC_GROUP.test(grantees);
+
 function aclExposure(raw: unknown): { pub: boolean; write: boolean } {
-  const canned = [
-    ...ctStrings(raw, 'requestParameters.x-amz-acl'),
-    ...ctStrings(raw, 'requestParameters.acl'),
-  ].map((s) => s.toLowerCase());
-  let pub = canned.some((c) => PUBLIC_CANNED.has(c));
-  let write = canned.includes('public-read-write');
-  for (const header of [
-    'x-amz-grant-read',
-    'x-amz-grant-read-acp',
-    'x-amz-grant-write',
-    'x-amz-grant-write-acp',
-    'x-amz-grant-full-control',
-  ]) {
-    const values = ctStrings(raw, `requestParameters.${header}`).join(',');
-    if (PUBLIC_GROUP.test(values)) {
+  let pub = false;
+  let write = false;
+  for (const path of CANNED_ACL_PATHS) {
+    if (anyString(raw, path, publicCanned)) pub = true;
+    if (anyString(raw, path, publicWriteCanned)) write = true;
+  }
+  // The pattern holds no comma, so testing each grantee list alone equals testing them joined.
+  for (const [path, grantsWrite] of GRANT_HEADERS) {
+    if (anyString(raw, path, publicGroup)) {
       pub = true;
-      if (!header.startsWith('x-amz-grant-read')) write = true;
+      if (grantsWrite) write = true;
     }
   }
   for (const grant of ctList(raw, 'requestParameters.AccessControlPolicy.AccessControlList.Grant')) {
