@@ -4,7 +4,7 @@ import { deriveExample, type Example, exampleCases } from './examples.ts';
 import { PRODUCTS } from './field-map.ts';
 import type { SigmaLevel } from './parse.ts';
 import { firstText } from './record.ts';
-import { requiredTriggers } from './triggers.ts';
+import { requiredKeyTest, requiredTriggers } from './triggers.ts';
 import { type SigmaTuning, tuningFor } from './tuning.ts';
 
 /**
@@ -133,6 +133,9 @@ export function toDetection(
   const severity = tuning?.severity ?? SEVERITY[r.level ?? 'medium'];
   const attribution = attributionOf(compiled);
   const triggers = tuning?.disabled ? [] : requiredTriggers(compiled);
+  // Without exact triggers, a rule whose every branch tests the trigger field some other way
+  // (`eventName|startswith`, `eventName: List*`) still meets only the keys that pass that test.
+  const acceptsKey = triggers ? undefined : requiredKeyTest(compiled);
   const agg = compiled.aggregation;
   const evidenceBase = {
     sigma_rule_id: r.id ?? '',
@@ -164,6 +167,7 @@ export function toDetection(
     risk: RISK[severity],
     sources: [profile.source],
     ...(triggers ? { triggers } : {}),
+    ...(acceptsKey ? { acceptsKey } : {}),
     attribution,
     sigma: {
       ...(r.id !== undefined ? { ruleId: r.id } : {}),
