@@ -104,4 +104,26 @@ describe('compiler and matcher are total (fuzz)', () => {
     expect(rule.matches(JSON.parse('{"requestParameters":{"__proto__":"polluted"}}'))).toBe(true);
     expect(rule.matches({ requestParameters: {} })).toBe(false);
   });
+
+  it('a path naming an inherited member reads only what the record holds', () => {
+    // `requestParameters.constructor` would be Object on every record if read as a plain property.
+    const named = compiled({
+      sel: { 'requestParameters.constructor|contains': 'function' },
+      condition: 'sel',
+    });
+    expect(named.matches({ requestParameters: {} })).toBe(false);
+    expect(named.matches({ requestParameters: { constructor: 'a function' } })).toBe(true);
+    const present = compiled({ sel: { 'requestParameters.toString|exists': true }, condition: 'sel' });
+    expect(present.matches({ requestParameters: { a: 1 } })).toBe(false);
+    expect(present.matches({ requestParameters: { toString: null } })).toBe(true);
+    const empty = compiled({ sel: { 'requestParameters.valueOf': null }, condition: 'sel' });
+    expect(empty.matches({ requestParameters: {} })).toBe(true);
+    expect(empty.matches({ requestParameters: { valueOf: 'x' } })).toBe(false);
+    const proto = compiled({ sel: { 'requestParameters.__proto__|exists': true }, condition: 'sel' });
+    expect(proto.matches({ requestParameters: {} })).toBe(false);
+    // An own `undefined` (never from JSON) reads as the general walk reads it.
+    const field = compiled({ sel: { 'requestParameters.a|exists': true }, condition: 'sel' });
+    expect(field.matches({ requestParameters: { a: undefined } })).toBe(true);
+    expect(field.matches({ requestParameters: {} })).toBe(false);
+  });
 });
