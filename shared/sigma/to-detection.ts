@@ -145,6 +145,9 @@ export function toDetection(
   };
   const description = (r.description ?? r.title).trim();
   const windowPrefix = `sigma\u0000${id}\u0000`;
+  const disabled = tuning?.disabled === true;
+  const source = profile.source;
+  const matches = compiled.matches;
   const evidenceFor = (raw: unknown): Record<string, string | number | boolean> => ({
     ...evidenceBase,
     sigma_matched: matchedSelections(compiled, raw),
@@ -190,8 +193,8 @@ export function toDetection(
       return cases;
     },
     detect(ev, ctx): Hit | undefined {
-      if (tuning?.disabled) return undefined;
-      if (ev.source !== profile.source || !compiled.matches(ev.raw)) return undefined;
+      // Read from constants, not through `tuning` and `compiled`: this runs for every candidate event.
+      if (disabled || ev.source !== source || !matches(ev.raw)) return undefined;
       if (!agg) return { evidence: evidenceFor(ev.raw) };
       // A count rule matches far more events than it fires on: the evidence is built only on firing.
       const group = agg.groupBy ? (firstText(ev.raw, agg.groupBy) ?? '') : '';
