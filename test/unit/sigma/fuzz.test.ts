@@ -105,6 +105,20 @@ describe('compiler and matcher are total (fuzz)', () => {
     expect(rule.matches({ requestParameters: {} })).toBe(false);
   });
 
+  it('derives examples for rules naming inherited members (found by the fuzz test above)', () => {
+    // GitHub's open schema accepts any top-level field.
+    for (const field of ['constructor', 'toString', 'repo.__proto__', '__proto__']) {
+      const outcome = compileYaml(
+        ruleYaml(
+          { sel: { action: 'repo.create' }, other: { [field]: 'y' }, condition: 'sel and not other' },
+          { product: 'github' },
+        ),
+      );
+      expect(outcome.status).toBe('compiled');
+      if (outcome.status === 'compiled') expect(() => outcome.detection.example()).not.toThrow();
+    }
+  });
+
   it('a path naming an inherited member reads only what the record holds', () => {
     // `requestParameters.constructor` would be Object on every record if read as a plain property.
     const named = compiled({
