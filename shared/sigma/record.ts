@@ -91,12 +91,31 @@ function walk(
     const key = joined[j] as string;
     if (Object.hasOwn(cur, key)) return walk(cur[key], path, j + 1, visit, budget);
   }
+  // The first own key that lower-cases to the segment's lower case. `for…in` walks the keys without
+  // copying them into an array (own keys first, in the order Object.keys gives, then any inherited
+  // enumerable ones, which hasOwn skips); `foldsTo` compares without building lower-cased copies.
   const lower = path.lower[i] as string;
-  for (const key of Object.keys(cur)) {
-    if (key.length === lower.length && key.toLowerCase() === lower)
+  for (const key in cur) {
+    if (key.length === lower.length && foldsTo(key, lower) && Object.hasOwn(cur, key))
       return walk(cur[key], path, i + 1, visit, budget);
   }
   return false;
+}
+
+/**
+ * `key.toLowerCase() === lower` for a key as long as `lower`, without allocating for ASCII keys:
+ * ASCII lower-cases character by character (A–Z to a–z, nothing else changes), so a mismatch before
+ * any other character settles it. Any non-ASCII character hands over to `toLowerCase` itself,
+ * whose mappings can depend on context or change the length.
+ */
+function foldsTo(key: string, lower: string): boolean {
+  for (let k = 0; k < key.length; k++) {
+    const c = key.charCodeAt(k);
+    const l = lower.charCodeAt(k);
+    if (c >= 128 || l >= 128) return key.toLowerCase() === lower;
+    if (c !== l && !(c >= 65 && c <= 90 && c + 32 === l)) return false;
+  }
+  return true;
 }
 
 /** Calls `visit` with each scalar inside `value` (itself if scalar); bounded by depth and count. */

@@ -105,6 +105,32 @@ describe('compiler and matcher are total (fuzz)', () => {
     expect(rule.matches({ requestParameters: {} })).toBe(false);
   });
 
+  it('finds a key in another casing exactly when toLowerCase says the names agree', () => {
+    const rule = compiled({ sel: { 'requestParameters.keyName|exists': true }, condition: 'sel' });
+    const agrees = (key: string) =>
+      key === 'keyName' || (key.length === 7 && key.toLowerCase() === 'keyname');
+    const check = (key: string): void => {
+      expect(rule.matches({ requestParameters: { [key]: 'x' } }), JSON.stringify(key)).toBe(agrees(key));
+    };
+    for (const key of ['KEYNAME', 'keyname', 'KeyNamE', 'keyNam', 'keyNames', 'key_ame', 'keyName'])
+      check(key);
+    const kelvin = String.fromCharCode(0x212a); // lower-cases to an ASCII k
+    const dottedI = String.fromCharCode(0x130); // lower-cases to two units
+    for (const key of [`${kelvin}eyName`, `${kelvin}EYNAME`, `keyNam${dottedI}`, `${kelvin}eyNam${dottedI}`])
+      check(key);
+    expect(agrees(`${kelvin}eyName`)).toBe(true);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 9, unit: 'binary' }),
+          fc.mixedCase(fc.constantFrom('keyname', 'keynamf', 'key%ame', `${kelvin}eyname`)),
+        ),
+        check,
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('derives examples for rules naming inherited members (found by the fuzz test above)', () => {
     // GitHub's open schema accepts any top-level field.
     for (const field of ['constructor', 'toString', 'repo.__proto__', '__proto__']) {
