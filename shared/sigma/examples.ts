@@ -330,12 +330,24 @@ function keyIn(obj: Record<string, unknown>, segment: string): string {
   return Object.keys(obj).find((k) => k.toLowerCase() === lower) ?? segment;
 }
 
+/**
+ * A rule may name any field, `constructor` and `__proto__` included: the example record is read
+ * and written through own data properties only, never an inherited member (a function, which
+ * `structuredClone` refuses) or the prototype setter.
+ */
+const ownValue = (obj: Record<string, unknown>, key: string): unknown =>
+  Object.hasOwn(obj, key) ? obj[key] : undefined;
+
+const setOwn = (obj: Record<string, unknown>, key: string, value: unknown): void => {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+};
+
 function readPath(record: unknown, path: readonly string[]): unknown {
   let cur: unknown = record;
   for (const segment of path) {
     if (Array.isArray(cur)) cur = cur[0];
     if (!isRecord(cur)) return undefined;
-    cur = cur[keyIn(cur, segment)];
+    cur = ownValue(cur, keyIn(cur, segment));
   }
   return cur;
 }
@@ -347,17 +359,17 @@ function setPath(record: Record<string, unknown>, path: readonly string[], value
     const key = keyIn(cur, segment);
     if (i === path.length - 1) {
       if (value === ABSENT || value === undefined) delete cur[key];
-      else cur[key] = value;
+      else setOwn(cur, key, value);
       return;
     }
-    let next = cur[key];
+    let next = ownValue(cur, key);
     if (Array.isArray(next)) {
       if (!isRecord(next[0])) next[0] = {};
       next = next[0];
     } else if (!isRecord(next)) {
       if (value === ABSENT) return;
       next = {};
-      cur[key] = next;
+      setOwn(cur, key, next);
     }
     cur = next as Record<string, unknown>;
   }

@@ -6,7 +6,7 @@
  *   values.ts      `field|modifiers: values` → precompiled predicates (pattern.ts, regex-guard.ts)
  *   field-map.ts   Sigma field names → raw-record paths per product (record.ts reads them)
  *   compile.ts     rule → matcher over the raw record, plus count aggregations
- *   triggers.ts    the engine's trigger keys a rule provably requires
+ *   triggers.ts    the engine's trigger keys a rule provably requires, or a test on the key
  *   to-detection.ts compiled rule → Detection (attribution kept, lazily generated cases)
  *   examples.ts    positive example + near miss derived from the condition
  *   load.ts        folder → { detections, unsupported, invalid, skipped, noExample }

@@ -4,7 +4,7 @@ import { deriveExample, type Example, exampleCases } from './examples.ts';
 import { PRODUCTS } from './field-map.ts';
 import type { SigmaLevel } from './parse.ts';
 import { firstText } from './record.ts';
-import { requiredTriggers } from './triggers.ts';
+import { requiredKeyTest, requiredTriggers } from './triggers.ts';
 import { type SigmaTuning, tuningFor } from './tuning.ts';
 
 /**
@@ -133,6 +133,9 @@ export function toDetection(
   const severity = tuning?.severity ?? SEVERITY[r.level ?? 'medium'];
   const attribution = attributionOf(compiled);
   const triggers = tuning?.disabled ? [] : requiredTriggers(compiled);
+  // Without exact triggers, a rule whose every branch tests the trigger field some other way
+  // (`eventName|startswith`, `eventName: List*`) still meets only the keys that pass that test.
+  const acceptsKey = triggers ? undefined : requiredKeyTest(compiled);
   const agg = compiled.aggregation;
   const evidenceBase = {
     sigma_rule_id: r.id ?? '',
@@ -142,6 +145,9 @@ export function toDetection(
   };
   const description = (r.description ?? r.title).trim();
   const windowPrefix = `sigma\u0000${id}\u0000`;
+  const disabled = tuning?.disabled === true;
+  const source = profile.source;
+  const matches = compiled.matches;
   const evidenceFor = (raw: unknown): Record<string, string | number | boolean> => ({
     ...evidenceBase,
     sigma_matched: matchedSelections(compiled, raw),
@@ -164,6 +170,7 @@ export function toDetection(
     risk: RISK[severity],
     sources: [profile.source],
     ...(triggers ? { triggers } : {}),
+    ...(acceptsKey ? { acceptsKey } : {}),
     attribution,
     sigma: {
       ...(r.id !== undefined ? { ruleId: r.id } : {}),
@@ -186,8 +193,8 @@ export function toDetection(
       return cases;
     },
     detect(ev, ctx): Hit | undefined {
-      if (tuning?.disabled) return undefined;
-      if (ev.source !== profile.source || !compiled.matches(ev.raw)) return undefined;
+      // Read from constants, not through `tuning` and `compiled`: this runs for every candidate event.
+      if (disabled || ev.source !== source || !matches(ev.raw)) return undefined;
       if (!agg) return { evidence: evidenceFor(ev.raw) };
       // A count rule matches far more events than it fires on: the evidence is built only on firing.
       const group = agg.groupBy ? (firstText(ev.raw, agg.groupBy) ?? '') : '';

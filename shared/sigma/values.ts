@@ -83,6 +83,13 @@ export interface FieldItem {
   readonly modifiers: readonly string[];
   readonly matcher: ValueMatcher;
   readonly test: (record: unknown) => boolean;
+  /**
+   * For a string or regex item: what `test` answers on a record whose field is exactly this one
+   * string, before `neq` negation (a `null` in the list plays no part: the field is present). The
+   * same string tests `test` applies, so the two cannot disagree; triggers.ts gates the engine's
+   * key with it. Undefined for the other kinds.
+   */
+  readonly textTest?: StringTest;
 }
 
 export interface ValueOptions {
@@ -179,7 +186,15 @@ export function compileFieldItem(
     issues.push(issue('modifier', `modifier '${type}' on a keyword search (no field)`));
     return undefined;
   }
-  return { field, path, modifiers, matcher, test: testFor(matcher, path) };
+  const texts = textTests(matcher);
+  return {
+    field,
+    path,
+    modifiers,
+    matcher,
+    test: testFor(matcher, path, texts),
+    ...(texts && 'all' in matcher ? { textTest: allOrAny(texts, matcher.all) } : {}),
+  };
 }
 
 /** Modifiers allowed alongside a type modifier; anything else is reported. */
@@ -548,16 +563,50 @@ function combine(
       };
 }
 
-function testFor(matcher: ValueMatcher, path: FieldPath | undefined): (record: unknown) => boolean {
+/**
+ * The string tests of a string or regex item, one per value that must hold on its own leaf: with
+ * `all`, one per pattern (or regex); otherwise the patterns share one test. Undefined for the
+ * kinds that do not test strings.
+ */
+function textTests(matcher: ValueMatcher): readonly StringTest[] | undefined {
   switch (matcher.kind) {
-    case 'strings': {
-      const stringTests: StringTest[] = matcher.all
+    case 'strings':
+      return matcher.all
         ? matcher.patterns.map((p) => anyPatternTest([p]))
         : matcher.patterns.length > 0
           ? [anyPatternTest(matcher.patterns)]
           : [];
+    case 'regex':
+      return matcher.regexes.map(regexTextTest);
+    default:
+      return undefined;
+  }
+}
+
+/** `combine` for string tests on one value. */
+function allOrAny(tests: readonly StringTest[], all: boolean): StringTest {
+  if (tests.length === 0) return () => false;
+  if (tests.length === 1) return tests[0] as StringTest;
+  return all
+    ? (v) => {
+        for (let i = 0; i < tests.length; i++) if (!(tests[i] as StringTest)(v)) return false;
+        return true;
+      }
+    : (v) => {
+        for (let i = 0; i < tests.length; i++) if ((tests[i] as StringTest)(v)) return true;
+        return false;
+      };
+}
+
+function testFor(
+  matcher: ValueMatcher,
+  path: FieldPath | undefined,
+  texts: readonly StringTest[] | undefined,
+): (record: unknown) => boolean {
+  switch (matcher.kind) {
+    case 'strings': {
       const matches = combine(
-        stringTests.map((t) => stringLeafTest(path, t)),
+        (texts ?? []).map((t) => stringLeafTest(path, t)),
         matcher.all,
       );
       const nullable = matcher.allowNull && path !== undefined;
@@ -568,7 +617,7 @@ function testFor(matcher: ValueMatcher, path: FieldPath | undefined): (record: u
       return (r) => fieldExists(r, path as FieldPath) === matcher.expected;
     case 'regex':
       return combine(
-        matcher.regexes.map((re) => stringLeafTest(path, regexTextTest(re))),
+        (texts ?? []).map((t) => stringLeafTest(path, t)),
         matcher.all,
       );
     case 'cidr':

@@ -213,3 +213,55 @@ describe('conditions bound to a rule', () => {
     );
   });
 });
+
+describe('condition evaluation agrees with the condition’s boolean meaning', () => {
+  // Four selections on four fields, so every combination of their truth values is one record.
+  const names = ['a', 'b', 'c', 'f'] as const;
+  const selections = Object.fromEntries(names.map((n) => [n, { [`requestParameters.${n}`]: 'yes' }]));
+  const records = Array.from({ length: 16 }, (_, bits) => ({
+    requestParameters: Object.fromEntries(names.map((n, i) => [n, bits & (1 << i) ? 'yes' : 'no'])),
+  }));
+  const truth = (record: (typeof records)[number], name: string) => record.requestParameters[name] === 'yes';
+
+  /** Reference meaning of a parsed condition, from its AST (`x of` expanded over the four names). */
+  const meaning = (node: ConditionAst, r: (typeof records)[number]): boolean => {
+    switch (node.type) {
+      case 'ref':
+        return truth(r, node.name);
+      case 'not':
+        return !meaning(node.operand, r);
+      case 'and':
+        return node.operands.every((o) => meaning(o, r));
+      case 'or':
+        return node.operands.some((o) => meaning(o, r));
+      case 'of': {
+        const matched = identifiersMatching(node.target, names);
+        return node.quantifier === 'one'
+          ? matched.some((n) => truth(r, n))
+          : matched.every((n) => truth(r, n));
+      }
+    }
+  };
+
+  it.each([
+    'a and b',
+    'a or b',
+    'a and b and c',
+    'a or b or c',
+    'not (a or b)',
+    'not (a or b or c)',
+    'not (a and b)',
+    'a and not 1 of f*',
+    'a and not (b or c)',
+    'not a and b',
+    '(a or b) and not (c or f)',
+    'a or not (b or c)',
+    'not (a or not b)',
+    'all of them',
+    '1 of them and not f',
+  ])('%s', (condition) => {
+    const rule = compiled({ ...selections, condition });
+    const expression = parseCondition(condition).expression;
+    for (const r of records) expect(rule.matches(r), JSON.stringify(r)).toBe(meaning(expression, r));
+  });
+});

@@ -104,4 +104,66 @@ describe('compiler and matcher are total (fuzz)', () => {
     expect(rule.matches(JSON.parse('{"requestParameters":{"__proto__":"polluted"}}'))).toBe(true);
     expect(rule.matches({ requestParameters: {} })).toBe(false);
   });
+
+  it('finds a key in another casing exactly when toLowerCase says the names agree', () => {
+    const rule = compiled({ sel: { 'requestParameters.keyName|exists': true }, condition: 'sel' });
+    const agrees = (key: string) =>
+      key === 'keyName' || (key.length === 7 && key.toLowerCase() === 'keyname');
+    const check = (key: string): void => {
+      expect(rule.matches({ requestParameters: { [key]: 'x' } }), JSON.stringify(key)).toBe(agrees(key));
+    };
+    for (const key of ['KEYNAME', 'keyname', 'KeyNamE', 'keyNam', 'keyNames', 'key_ame', 'keyName'])
+      check(key);
+    const kelvin = String.fromCharCode(0x212a); // lower-cases to an ASCII k
+    const dottedI = String.fromCharCode(0x130); // lower-cases to two units
+    for (const key of [`${kelvin}eyName`, `${kelvin}EYNAME`, `keyNam${dottedI}`, `${kelvin}eyNam${dottedI}`])
+      check(key);
+    expect(agrees(`${kelvin}eyName`)).toBe(true);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 9, unit: 'binary' }),
+          fc.mixedCase(fc.constantFrom('keyname', 'keynamf', 'key%ame', `${kelvin}eyname`)),
+        ),
+        check,
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('derives examples for rules naming inherited members (found by the fuzz test above)', () => {
+    // GitHub's open schema accepts any top-level field.
+    for (const field of ['constructor', 'toString', 'repo.__proto__', '__proto__']) {
+      const outcome = compileYaml(
+        ruleYaml(
+          { sel: { action: 'repo.create' }, other: { [field]: 'y' }, condition: 'sel and not other' },
+          { product: 'github' },
+        ),
+      );
+      expect(outcome.status).toBe('compiled');
+      if (outcome.status === 'compiled') expect(() => outcome.detection.example()).not.toThrow();
+    }
+  });
+
+  it('a path naming an inherited member reads only what the record holds', () => {
+    // `requestParameters.constructor` would be Object on every record if read as a plain property.
+    const named = compiled({
+      sel: { 'requestParameters.constructor|contains': 'function' },
+      condition: 'sel',
+    });
+    expect(named.matches({ requestParameters: {} })).toBe(false);
+    expect(named.matches({ requestParameters: { constructor: 'a function' } })).toBe(true);
+    const present = compiled({ sel: { 'requestParameters.toString|exists': true }, condition: 'sel' });
+    expect(present.matches({ requestParameters: { a: 1 } })).toBe(false);
+    expect(present.matches({ requestParameters: { toString: null } })).toBe(true);
+    const empty = compiled({ sel: { 'requestParameters.valueOf': null }, condition: 'sel' });
+    expect(empty.matches({ requestParameters: {} })).toBe(true);
+    expect(empty.matches({ requestParameters: { valueOf: 'x' } })).toBe(false);
+    const proto = compiled({ sel: { 'requestParameters.__proto__|exists': true }, condition: 'sel' });
+    expect(proto.matches({ requestParameters: {} })).toBe(false);
+    // An own `undefined` (never from JSON) reads as the general walk reads it.
+    const field = compiled({ sel: { 'requestParameters.a|exists': true }, condition: 'sel' });
+    expect(field.matches({ requestParameters: { a: undefined } })).toBe(true);
+    expect(field.matches({ requestParameters: {} })).toBe(false);
+  });
 });

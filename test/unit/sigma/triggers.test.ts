@@ -8,9 +8,9 @@ import type { CompiledSigmaRule } from '../../../shared/sigma/compile.ts';
 import { branchExamples, deriveExample } from '../../../shared/sigma/examples.ts';
 import { compileSigmaRule, sigmaRuleFiles } from '../../../shared/sigma/load.ts';
 import type { SigmaDetection } from '../../../shared/sigma/to-detection.ts';
-import { requiredTriggers } from '../../../shared/sigma/triggers.ts';
+import { requiredKeyTest, requiredTriggers } from '../../../shared/sigma/triggers.ts';
 import { freshContext } from '../../support/detection-fixtures.ts';
-import { compiled } from './support.ts';
+import { compiled, compileYaml, ruleYaml } from './support.ts';
 
 const DATA = path.resolve(process.cwd(), '../shared/data');
 const RULES = path.join(DATA, 'sigma/rules');
@@ -77,6 +77,127 @@ describe('trigger derivation', () => {
   });
 });
 
+const keyTestOf = (detection: Record<string, unknown>, product: 'aws' | 'okta' | 'github' = 'aws') =>
+  requiredKeyTest(compiled(detection, { product }));
+
+/** The keys among `keys` that the derived key test accepts; undefined when there is no test. */
+const accepted = (detection: Record<string, unknown>, keys: readonly string[]) => {
+  const test = keyTestOf(detection);
+  return test && keys.filter((k) => test(k));
+};
+
+describe('key test derivation (acceptsKey)', () => {
+  const keys = ['ListUsers', 'listroles', 'LIST', 'GetObject', 'UpdateFunctionConfiguration20150331v2'];
+
+  it('tests the key with the item’s own matcher: wildcards, anchors and regexes, case as Sigma', () => {
+    expect(accepted({ s: { eventName: 'List*' }, condition: 's' }, keys)).toEqual([
+      'ListUsers',
+      'listroles',
+      'LIST',
+    ]);
+    expect(accepted({ s: { 'eventName|startswith': 'list' }, condition: 's' }, keys)).toEqual([
+      'ListUsers',
+      'listroles',
+      'LIST',
+    ]);
+    expect(accepted({ s: { 'eventName|startswith|cased': 'List' }, condition: 's' }, keys)).toEqual([
+      'ListUsers',
+    ]);
+    expect(accepted({ s: { 'eventName|endswith': ['object', 'v2'] }, condition: 's' }, keys)).toEqual([
+      'GetObject',
+      'UpdateFunctionConfiguration20150331v2',
+    ]);
+    expect(accepted({ s: { 'eventName|contains|all': ['list', 'rol'] }, condition: 's' }, keys)).toEqual([
+      'listroles',
+    ]);
+    expect(accepted({ s: { 'eventName|re': '^Update.*v2$' }, condition: 's' }, keys)).toEqual([
+      'UpdateFunctionConfiguration20150331v2',
+    ]);
+  });
+
+  it('combines branches like the triggers: AND narrows, OR needs every branch to test the key', () => {
+    expect(
+      accepted(
+        { s: { 'eventName|startswith': 'List' }, t: { 'eventName|endswith': 'roles' }, condition: 's and t' },
+        keys,
+      ),
+    ).toEqual(['listroles']);
+    expect(
+      accepted(
+        {
+          s: { 'eventName|startswith': 'Get' },
+          t: { 'eventName|contains': 'Function' },
+          condition: 's or t',
+        },
+        keys,
+      ),
+    ).toEqual(['GetObject', 'UpdateFunctionConfiguration20150331v2']);
+    expect(
+      keyTestOf({ s: { 'eventName|startswith': 'Get' }, t: { userAgent: 'x' }, condition: 's or t' }),
+    ).toBeUndefined();
+    // A filter on another field neither adds nor removes keys; one on the key is left to the rule.
+    expect(
+      accepted(
+        {
+          s: { 'eventName|startswith': 'List' },
+          f: { userAgent: 'x' },
+          g: { 'eventName|contains': 'role' },
+          condition: 's and not f and not g',
+        },
+        keys,
+      ),
+    ).toEqual(['ListUsers', 'listroles', 'LIST']);
+  });
+
+  it('tests nothing where an absent or differing key could still match', () => {
+    // Negated: the rule holds on every other key, and on events without one.
+    expect(keyTestOf({ s: { 'eventName|startswith': 'List' }, condition: 'not s' })).toBeUndefined();
+    expect(keyTestOf({ s: { 'eventName|neq': 'List*' }, condition: 's' })).toBeUndefined();
+    expect(keyTestOf({ s: { 'eventName|re': 'List' }, condition: 'not s' })).toBeUndefined();
+    // A null in the list lets an absent field through.
+    expect(keyTestOf({ s: { eventName: ['List*', null] }, condition: 's' })).toBeUndefined();
+    expect(keyTestOf({ s: { 'eventName|exists': true }, condition: 's' })).toBeUndefined();
+    expect(
+      keyTestOf({ s: { 'requestParameters.eventName|startswith': 'List' }, condition: 's' }),
+    ).toBeUndefined();
+    // not of a neq: the plain test (as the triggers read it).
+    expect(accepted({ s: { 'eventName|neq': 'list*' }, condition: 'not s' }, keys)).toEqual([
+      'ListUsers',
+      'listroles',
+      'LIST',
+    ]);
+  });
+
+  it('reads the trigger field of each product', () => {
+    const okta = keyTestOf({ s: { 'eventType|startswith': 'user.session' }, condition: 's' }, 'okta');
+    expect(okta?.('user.session.start')).toBe(true);
+    expect(okta?.('policy.evaluate_sign_on')).toBe(false);
+    const github = keyTestOf({ s: { 'action|contains': '.bypass' }, condition: 's' }, 'github');
+    expect(github?.('secret_scanning_push_protection.bypass')).toBe(true);
+    expect(github?.('repo.create')).toBe(false);
+  });
+
+  it('is given only to detections without exact triggers', () => {
+    const d = (detection: Record<string, unknown>) => {
+      const o = compileYaml(ruleYaml(detection));
+      if (o.status !== 'compiled') throw new Error(o.status);
+      return o.detection;
+    };
+    const keyed = d({ s: { 'eventName|startswith': 'List' }, condition: 's' });
+    expect(keyed.triggers).toBeUndefined();
+    expect(keyed.acceptsKey?.('ListUsers')).toBe(true);
+    expect(keyed.acceptsKey?.('GetObject')).toBe(false);
+    const exact = d({
+      s: { eventName: 'ListUsers' },
+      t: { 'eventName|startswith': 'List' },
+      condition: 's and t',
+    });
+    expect(exact.triggers).toEqual(['ListUsers']);
+    expect(exact.acceptsKey).toBeUndefined();
+    expect(d({ s: { userAgent: 'x' }, condition: 's' }).acceptsKey).toBeUndefined();
+  });
+});
+
 /** Every rule file of our products, compiled (the corpus and the held-back `unsupported` folder). */
 const corpus: { compiled: CompiledSigmaRule; detection: SigmaDetection }[] = [];
 for (const file of sigmaRuleFiles(RULES)) {
@@ -104,6 +225,9 @@ describe('derived triggers never drop a match (every compiled rule)', () => {
           if (d.triggers !== undefined && d.sigma.tuning !== 'disabled') {
             expect(d.triggers, `${d.id} on ${key}`).toContain(key);
           }
+          if (d.acceptsKey !== undefined) {
+            expect(key !== undefined && d.acceptsKey(key), `${d.id} refuses ${key}`).toBe(true);
+          }
           checked++;
         }
       }
@@ -126,6 +250,11 @@ describe('derived triggers never drop a match (every compiled rule)', () => {
     expect(engine.faults.size).toBe(0);
   });
 
+  it('some rules of the corpus are narrowed by a key test', () => {
+    const keyed = corpus.filter((x) => x.detection.acceptsKey !== undefined).map((x) => x.detection.id);
+    expect(keyed).toContain('sigma.aws.aws_new_lambda_layer_attached');
+  });
+
   it('on every labelled record, a rule that matches has the record’s key among its triggers', () => {
     const records = readdirRecords([
       'panther_aws_cloudtrail',
@@ -136,11 +265,14 @@ describe('derived triggers never drop a match (every compiled rule)', () => {
     for (const record of records) {
       for (const ev of eventsOf(record)) {
         for (const { compiled: c, detection: d } of corpus) {
-          if (d.triggers === undefined || d.sigma.tuning === 'disabled') continue; // disabled: triggers []
+          if (d.sigma.tuning === 'disabled') continue; // disabled: triggers []
+          if (d.triggers === undefined && d.acceptsKey === undefined) continue;
           if (d.sigma.product !== productOf(ev.source)) continue;
           if (!c.matches(ev.raw)) continue;
           matched++;
-          expect(d.triggers, d.id).toContain(triggerKey(ev));
+          const key = triggerKey(ev);
+          if (d.triggers) expect(d.triggers, d.id).toContain(key);
+          else expect(key !== undefined && d.acceptsKey?.(key), d.id).toBe(true);
         }
       }
     }
