@@ -84,27 +84,47 @@ const isWordChar = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 
+/**
+ * What the screen needs of each printable ASCII character, in one table lookup rather than a
+ * chain of comparisons: the low five bits hold `letterCode`, the flags above mark the characters
+ * that need a closer look. This loop meets every character of every outsider-written value.
+ */
+const ALARM = 32; // < [ " and control characters: an anchor by itself
+const PERCENT = 64; // may start a %XX escape
+const LETTER_I = 128; // may end the word "ai"
+const CHAR_CLASS = new Uint8Array(0x7f);
+for (let c = 0; c < 0x7f; c++) {
+  CHAR_CLASS[c] =
+    c < 0x20 || c === 60 || c === 91 || c === 34
+      ? ALARM
+      : letterCode(c) | (c === 37 ? PERCENT : 0) | (c === 105 || c === 73 ? LETTER_I : 0);
+}
+
 /** Exported for the test that holds it to SCREEN; callers use `mightBeInjection`. */
 export function mayHaveAnchor(text: string): boolean {
   let window = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) return true; // not plain ASCII: normalisation could reveal anything
-    if (c === 60 || c === 91 || c === 34) return true; // < [ "
-    if (c === 37 && i + 2 < n && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) return true;
-    window = ((window << 5) | letterCode(c)) & 0x7fff;
-    if (i >= 2 && STARTS[window] === 1) return true;
-    // `\bai\b`: "ai" as a word of its own.
-    if ((c === 105 || c === 73) && i >= 1) {
-      const a = text.charCodeAt(i - 1);
-      if (
-        (a === 97 || a === 65) &&
-        (i < 2 || !isWordChar(text.charCodeAt(i - 2))) &&
-        (i + 1 >= n || !isWordChar(text.charCodeAt(i + 1)))
-      )
+    if (c > 0x7e) return true; // not plain ASCII: normalisation could reveal anything
+    const k = CHAR_CLASS[c] as number;
+    if (k > 31) {
+      if (k === ALARM) return true;
+      if (k === PERCENT && i + 2 < n && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2)))
         return true;
+      // `\bai\b`: "ai" as a word of its own.
+      if (k & LETTER_I && i >= 1) {
+        const a = text.charCodeAt(i - 1);
+        if (
+          (a === 97 || a === 65) &&
+          (i < 2 || !isWordChar(text.charCodeAt(i - 2))) &&
+          (i + 1 >= n || !isWordChar(text.charCodeAt(i + 1)))
+        )
+          return true;
+      }
     }
+    window = ((window << 5) | (k & 31)) & 0x7fff;
+    if (i >= 2 && STARTS[window] === 1) return true;
   }
   return false;
 }
