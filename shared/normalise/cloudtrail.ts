@@ -54,7 +54,6 @@ const MAPPED_KEYS = [
   'apiVersion',
   'recipientAccountId',
 ];
-const MAPPED = new MappedKeys(MAPPED_KEYS);
 
 /**
  * Keys with no OCSF place (kept in `unmapped`), listed so that their lower-cased export spellings
@@ -78,6 +77,58 @@ const KEPT = [
   'insightDetails',
   'addendum',
 ];
+
+/**
+ * KEPT fields copied into `unmapped` by name rather than by computed key (see KeepField): every
+ * record carries most of them. A key missing here is still kept, by the default branch.
+ */
+function keepCloudTrailField(unmapped: Fields, key: string, value: unknown): void {
+  switch (key) {
+    case 'requestParameters':
+      unmapped.requestParameters = value;
+      return;
+    case 'responseElements':
+      unmapped.responseElements = value;
+      return;
+    case 'additionalEventData':
+      unmapped.additionalEventData = value;
+      return;
+    case 'eventType':
+      unmapped.eventType = value;
+      return;
+    case 'eventCategory':
+      unmapped.eventCategory = value;
+      return;
+    case 'readOnly':
+      unmapped.readOnly = value;
+      return;
+    case 'managementEvent':
+      unmapped.managementEvent = value;
+      return;
+    case 'tlsDetails':
+      unmapped.tlsDetails = value;
+      return;
+    case 'vpcEndpointId':
+      unmapped.vpcEndpointId = value;
+      return;
+    case 'vpcEndpointAccountId':
+      unmapped.vpcEndpointAccountId = value;
+      return;
+    case 'sharedEventID':
+      unmapped.sharedEventID = value;
+      return;
+    case 'serviceEventDetails':
+      unmapped.serviceEventDetails = value;
+      return;
+    case 'sessionCredentialFromConsole':
+      unmapped.sessionCredentialFromConsole = value;
+      return;
+    default:
+      unmapped[key] = value;
+  }
+}
+
+const MAPPED = new MappedKeys(MAPPED_KEYS, keepCloudTrailField);
 
 /** Lower-cased spelling → canonical key, for Athena and Security Lake exports. */
 const CANONICAL = new Map<string, string>();
