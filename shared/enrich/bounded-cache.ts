@@ -25,7 +25,9 @@ export class BoundedCache<K, V> {
   }
 
   get(key: K): V | undefined {
-    return this.#young.has(key) ? this.#young.get(key) : this.#old.get(key);
+    // One lookup on a hit: `has` is only asked when the young value reads undefined.
+    const young = this.#young.get(key);
+    return young !== undefined || this.#young.has(key) ? young : this.#old.get(key);
   }
 
   set(key: K, value: V): void {

@@ -117,12 +117,26 @@ const IDENTITY_CENTER_ACCOUNT_CHANGES = new Map<string, number>([
   ['DisableUser', A.Disable],
 ]);
 
-const ACCOUNT_CHANGES_BY_SOURCE = new Map<string, ReadonlyMap<string, number>>([
-  ['iam.amazonaws.com', IAM_ACCOUNT_CHANGES],
-  ['sso-directory.amazonaws.com', IDENTITY_CENTER_ACCOUNT_CHANGES],
-  ['identitystore.amazonaws.com', IDENTITY_CENTER_ACCOUNT_CHANGES],
-  ['signin.amazonaws.com', new Map([['PasswordUpdated', A.PasswordChange]])],
-]);
+const SIGNIN_ACCOUNT_CHANGES = new Map([['PasswordUpdated', A.PasswordChange]]);
+
+/**
+ * The account-change table of an event source, or undefined for the many sources with none. A
+ * switch compares the source with a few names (by length first, so most differ at once), where a
+ * Map would hash it: the source is a fresh string in every record.
+ */
+function accountChangesOf(eventSource: string): ReadonlyMap<string, number> | undefined {
+  switch (eventSource) {
+    case 'iam.amazonaws.com':
+      return IAM_ACCOUNT_CHANGES;
+    case 'sso-directory.amazonaws.com':
+    case 'identitystore.amazonaws.com':
+      return IDENTITY_CENTER_ACCOUNT_CHANGES;
+    case 'signin.amazonaws.com':
+      return SIGNIN_ACCOUNT_CHANGES;
+    default:
+      return undefined;
+  }
+}
 
 /** API verbs (the first word of the event name) and the OCSF API activity they are. */
 const VERBS = new Map<string, number>();
@@ -265,7 +279,7 @@ export function classifyCloudTrail(
   requestParameters: Fields | undefined,
 ): CloudTrailActivity {
   if (eventSource === 'signin.amazonaws.com' && LOGON_EVENTS.has(eventName)) return LOGON;
-  const accountChangeId = ACCOUNT_CHANGES_BY_SOURCE.get(eventSource)?.get(eventName);
+  const accountChangeId = accountChangesOf(eventSource)?.get(eventName);
   if (accountChangeId !== undefined) {
     return accountChange(
       eventSource === 'iam.amazonaws.com' && eventName === 'UpdateAccessKey'

@@ -13,20 +13,32 @@ import { lastOf, parseDateTime } from './util-time.ts';
 
 export const UserTypeId = { Unknown: 0, User: 1, Admin: 2, System: 3, Other: 99 } as const;
 
-/** OCSF `user.type_id` per AWS principal type; a type not listed is Other. */
-const USER_TYPE_IDS = new Map<string, number>([
-  ['Root', UserTypeId.Admin],
-  ['IAMUser', UserTypeId.User],
-  ['FederatedUser', UserTypeId.User],
-  ['SAMLUser', UserTypeId.User],
-  ['WebIdentityUser', UserTypeId.User],
-  ['IdentityCenterUser', UserTypeId.User],
-  ['AWSService', UserTypeId.System],
-  // A role session may be a person or a workload; nothing in the record says which (but see below).
-  ['AssumedRole', UserTypeId.Other],
-  ['AWSAccount', UserTypeId.Other],
-  ['Unknown', UserTypeId.Unknown],
-]);
+/**
+ * OCSF `user.type_id` per AWS principal type; a type not listed is Other. A switch rather than a
+ * Map: the type is a fresh string in every record, which a Map lookup would hash.
+ */
+function typeIdOf(type: string): number {
+  switch (type) {
+    case 'Root':
+      return UserTypeId.Admin;
+    case 'IAMUser':
+    case 'FederatedUser':
+    case 'SAMLUser':
+    case 'WebIdentityUser':
+    case 'IdentityCenterUser':
+      return UserTypeId.User;
+    case 'AWSService':
+      return UserTypeId.System;
+    // A role session may be a person or a workload; nothing in the record says which (but see below).
+    case 'AssumedRole':
+    case 'AWSAccount':
+      return UserTypeId.Other;
+    case 'Unknown':
+      return UserTypeId.Unknown;
+    default:
+      return UserTypeId.Other;
+  }
+}
 
 /** Roles IAM Identity Center creates for permission sets: only people sign in through them. */
 const IDENTITY_CENTER_ROLE_PATH = '/aws-reserved/sso.amazonaws.com/';
@@ -34,7 +46,7 @@ const IDENTITY_CENTER_ROLE_PATH = '/aws-reserved/sso.amazonaws.com/';
 export function userTypeId(type: string | undefined, issuerArn?: string): number {
   if (type === undefined) return UserTypeId.Unknown;
   if (type === 'AssumedRole' && issuerArn?.includes(IDENTITY_CENTER_ROLE_PATH)) return UserTypeId.User;
-  return USER_TYPE_IDS.get(type) ?? UserTypeId.Other;
+  return typeIdOf(type);
 }
 
 /**

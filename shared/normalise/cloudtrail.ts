@@ -13,7 +13,17 @@ import { cloudTrailResources } from './aws-cloudtrail-resources.ts';
 import { cloudTrailActor, UserTypeId, unknownUser } from './aws-identity.ts';
 import type { Normaliser } from './types.ts';
 import { TIME_UNKNOWN_LABEL } from './util-ext-ocsf.ts';
-import { dnsName, type Fields, fields, ip, isEmpty, put, str, unmappedOf } from './util-fields.ts';
+import {
+  dnsName,
+  type Fields,
+  fields,
+  ip,
+  isEmpty,
+  MappedKeys,
+  put,
+  str,
+  unmappedOf,
+} from './util-fields.ts';
 import { finish, reject } from './util-result.ts';
 import { lastOf, parseDateTime } from './util-time.ts';
 
@@ -27,7 +37,7 @@ import { lastOf, parseDateTime } from './util-time.ts';
 const SOURCE = 'cloudtrail';
 
 /** Top-level keys OCSF has a place for: they are not repeated in `unmapped`. */
-const MAPPED = new Set([
+const MAPPED_KEYS = [
   'eventVersion',
   'userIdentity',
   'eventTime',
@@ -43,7 +53,7 @@ const MAPPED = new Set([
   'resources',
   'apiVersion',
   'recipientAccountId',
-]);
+];
 
 /**
  * Keys with no OCSF place (kept in `unmapped`), listed so that their lower-cased export spellings
@@ -68,9 +78,61 @@ const KEPT = [
   'addendum',
 ];
 
+/**
+ * KEPT fields copied into `unmapped` by name rather than by computed key (see KeepField): every
+ * record carries most of them. A key missing here is still kept, by the default branch.
+ */
+function keepCloudTrailField(unmapped: Fields, key: string, value: unknown): void {
+  switch (key) {
+    case 'requestParameters':
+      unmapped.requestParameters = value;
+      return;
+    case 'responseElements':
+      unmapped.responseElements = value;
+      return;
+    case 'additionalEventData':
+      unmapped.additionalEventData = value;
+      return;
+    case 'eventType':
+      unmapped.eventType = value;
+      return;
+    case 'eventCategory':
+      unmapped.eventCategory = value;
+      return;
+    case 'readOnly':
+      unmapped.readOnly = value;
+      return;
+    case 'managementEvent':
+      unmapped.managementEvent = value;
+      return;
+    case 'tlsDetails':
+      unmapped.tlsDetails = value;
+      return;
+    case 'vpcEndpointId':
+      unmapped.vpcEndpointId = value;
+      return;
+    case 'vpcEndpointAccountId':
+      unmapped.vpcEndpointAccountId = value;
+      return;
+    case 'sharedEventID':
+      unmapped.sharedEventID = value;
+      return;
+    case 'serviceEventDetails':
+      unmapped.serviceEventDetails = value;
+      return;
+    case 'sessionCredentialFromConsole':
+      unmapped.sessionCredentialFromConsole = value;
+      return;
+    default:
+      unmapped[key] = value;
+  }
+}
+
+const MAPPED = new MappedKeys(MAPPED_KEYS, keepCloudTrailField);
+
 /** Lower-cased spelling → canonical key, for Athena and Security Lake exports. */
 const CANONICAL = new Map<string, string>();
-for (const key of [...MAPPED, ...KEPT]) CANONICAL.set(key.toLowerCase(), key);
+for (const key of [...MAPPED_KEYS, ...KEPT]) CANONICAL.set(key.toLowerCase(), key);
 
 /**
  * An export that lower-cased its keys, with canonical names. A lower-cased key only stands in for

@@ -9,7 +9,18 @@ import {
 } from './aws-finding.ts';
 import { principalUser } from './aws-identity.ts';
 import type { Normaliser } from './types.ts';
-import { count, type Fields, fields, flag, list, numeric, put, str, unmappedOf } from './util-fields.ts';
+import {
+  count,
+  type Fields,
+  fields,
+  flag,
+  list,
+  MappedKeys,
+  numeric,
+  put,
+  str,
+  unmappedOf,
+} from './util-fields.ts';
 import { finish, reject } from './util-result.ts';
 import { parseDateTime } from './util-time.ts';
 
@@ -22,7 +33,7 @@ import { parseDateTime } from './util-time.ts';
 
 const SOURCE = 'guardduty';
 
-const MAPPED = new Set([
+const MAPPED = new MappedKeys([
   'id',
   'arn',
   'type',

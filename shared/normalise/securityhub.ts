@@ -9,7 +9,18 @@ import {
 } from './aws-finding.ts';
 import { principalUser } from './aws-identity.ts';
 import type { Normaliser } from './types.ts';
-import { count, type Fields, fields, flag, list, put, str, strings, unmappedOf } from './util-fields.ts';
+import {
+  count,
+  type Fields,
+  fields,
+  flag,
+  list,
+  MappedKeys,
+  put,
+  str,
+  strings,
+  unmappedOf,
+} from './util-fields.ts';
 import { finish, reject } from './util-result.ts';
 import { parseDateTime } from './util-time.ts';
 
@@ -21,7 +32,7 @@ import { parseDateTime } from './util-time.ts';
 
 const SOURCE = 'securityhub';
 
-const MAPPED = new Set([
+const MAPPED = new MappedKeys([
   'Id',
   'Title',
   'Description',

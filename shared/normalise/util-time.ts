@@ -24,15 +24,15 @@ function daysSinceEpoch(year: number, month: number, day: number): number {
   return era * 146_097 + dayOfEra - 719_468;
 }
 
-/** The decimal number in `s[start, start + length)`, or -1 if any character there is not a digit. */
-function digits(s: string, start: number, length: number): number {
-  let n = 0;
-  for (let i = start; i < start + length; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
+/**
+ * The two-digit decimal number at `s[i]` and `s[i + 1]`, or -1 unless both are digits. Callers
+ * keep both indexes inside the string. Every field of a timestamp is two digits (the year is two
+ * pairs), so this straight-line read replaces a general digit loop on a path every record takes.
+ */
+function twoDigits(s: string, i: number): number {
+  const high = s.charCodeAt(i) - 48;
+  const low = s.charCodeAt(i + 1) - 48;
+  return high >= 0 && high <= 9 && low >= 0 && low <= 9 ? high * 10 + low : -1;
 }
 
 /** Milliseconds east of UTC for a zone suffix at `at` (`Z`, `+hh:mm`, `+hhmm`, `+hh`, or none = UTC); NaN if malformed. */
@@ -42,12 +42,15 @@ function zoneOffset(s: string, at: number): number {
   if ((c === 90 || c === 122) /* Z z */ && at + 1 === s.length) return 0;
   if (c !== 43 && c !== 45 /* + - */) return Number.NaN;
   const rest = s.length - at - 1;
-  const hours = digits(s, at + 1, 2);
+  const hours = rest >= 2 ? twoDigits(s, at + 1) : -1;
   const colon = rest === 5 && s.charCodeAt(at + 3) === 58;
-  const minutes = rest === 2 ? 0 : rest === 4 ? digits(s, at + 3, 2) : colon ? digits(s, at + 4, 2) : -1;
+  const minutes = rest === 2 ? 0 : rest === 4 ? twoDigits(s, at + 3) : colon ? twoDigits(s, at + 4) : -1;
   if (hours < 0 || minutes < 0 || hours > 18 || minutes > 59) return Number.NaN;
   return (c === 43 ? 1 : -1) * (hours * 60 + minutes) * 60_000;
 }
+
+/** At most this many fraction digits are read; the first three make the milliseconds. */
+const MAX_FRACTION_DIGITS = 9;
 
 /**
  * Milliseconds since the epoch from `YYYY-MM-DD[T ]hh:mm:ss[.fraction][Z|±hh[:mm]]`, or undefined
@@ -67,28 +70,34 @@ export function parseDateTime(v: unknown): number | undefined {
   ) {
     return undefined;
   }
-  const year = digits(v, 0, 4);
-  const month = digits(v, 5, 2);
-  const day = digits(v, 8, 2);
-  const hour = digits(v, 11, 2);
-  const minute = digits(v, 14, 2);
-  const second = digits(v, 17, 2);
+  const century = twoDigits(v, 0);
+  const yearOfCentury = twoDigits(v, 2);
+  const month = twoDigits(v, 5);
+  const day = twoDigits(v, 8);
+  const hour = twoDigits(v, 11);
+  const minute = twoDigits(v, 14);
+  const second = twoDigits(v, 17);
   // Date.UTC would quietly roll 2024-02-30 into March; a date that does not exist is refused instead.
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
-    return undefined;
-  }
-  if (second < 0 || second > 59) return undefined;
+  if (century < 0 || yearOfCentury < 0 || month < 1 || month > 12 || day < 1) return undefined;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const year = century * 100 + yearOfCentury;
   const monthDays = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
   if (day > monthDays) return undefined;
   let at = 19;
   let millis = 0;
-  const point = v.charCodeAt(at);
+  const point = at < v.length ? v.charCodeAt(at) : 0;
   if (point === 46 || point === 44 /* . , */) {
     const start = ++at;
-    while (at < v.length && at - start < 9 && digits(v, at, 1) >= 0) at++;
+    const end = Math.min(v.length, start + MAX_FRACTION_DIGITS);
+    for (; at < end; at++) {
+      const digit = v.charCodeAt(at) - 48;
+      if (digit < 0 || digit > 9) break;
+      if (at - start < 3) millis = millis * 10 + digit;
+    }
     if (at === start) return undefined;
-    const width = Math.min(at - start, 3);
-    millis = digits(v, start, width) * (width === 1 ? 100 : width === 2 ? 10 : 1);
+    const width = at - start;
+    if (width === 1) millis *= 100;
+    else if (width === 2) millis *= 10;
   }
   const offset = zoneOffset(v, at);
   if (Number.isNaN(offset)) return undefined;
