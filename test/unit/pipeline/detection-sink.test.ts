@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ATTACKER_IP, attackStory, LEAKED_USER } from '../../../local/story/attack-story.ts';
+import { PrototypePollutedError } from '../../../shared/detect/prototype-guard.ts';
 import type { Detection, Signal } from '../../../shared/detect/types.ts';
 import { noEnrichment } from '../../../shared/enrich/index.ts';
 import { TransientError } from '../../../shared/errors.ts';
@@ -164,5 +165,22 @@ describe('detectionSink', () => {
     expect(reports.every((r) => Object.keys(r.faults).every((id) => id === 'test.broken'))).toBe(true);
     expect(publisher.published.flat().length).toBe(reports.reduce((n, r) => n + r.signals, 0));
     expect(sink.engine.faults.get('test.broken')).toBe(thrown.length);
+  });
+
+  it('refuses a batch, publishing nothing, once something has added to Object.prototype', async () => {
+    const publisher = recordingPublisher();
+    const sink = detectionSink({ detections: [fromOutside], config: testConfig, publisher });
+    // What a prototype-pollution bug elsewhere would do: every record would seem to carry the field.
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.errorCode = 'AccessDenied';
+    try {
+      await expect(sink.accept(cloudtrail)).rejects.toThrow(PrototypePollutedError);
+      await expect(sink.accept(cloudtrail)).rejects.toThrow(/"errorCode"/);
+    } finally {
+      delete proto.errorCode;
+    }
+    expect(publisher.published).toEqual([]);
+    await sink.accept(cloudtrail);
+    expect(publisher.published.flat().length).toBeGreaterThan(0);
   });
 });
