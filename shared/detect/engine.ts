@@ -69,6 +69,11 @@ interface SourceIndex {
 
 /** Distinct keys whose candidate lists are kept per source; a real account uses a few thousand APIs. */
 const MAX_KEYS = 8_192;
+/**
+ * Longest key whose list is kept: API names and event types are a few dozen characters, and keys
+ * come from records, so a stream of huge distinct keys must not fill the cache with them.
+ */
+const MAX_KEPT_KEY_LENGTH = 256;
 
 /**
  * The list of one key: the triggered detections, then the every-event ones, then the keyed ones
@@ -129,7 +134,11 @@ export function buildEngine(detections: readonly Detection[]): DetectionEngine {
       if (forSource === undefined) return [];
       const key = triggerKey(ev);
       const candidates =
-        key === undefined ? forSource.everyEvent : forSource.lists.getOrCompute(key, forSource.listFor);
+        key === undefined
+          ? forSource.everyEvent
+          : key.length <= MAX_KEPT_KEY_LENGTH
+            ? forSource.lists.getOrCompute(key, forSource.listFor)
+            : forSource.listFor(key);
       if (candidates.length === 0) return [];
       const signals: Signal[] = [];
       for (const d of candidates) {

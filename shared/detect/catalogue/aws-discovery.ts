@@ -17,6 +17,7 @@ import {
   isAwsServiceActor,
   isConsoleSession,
   isDenied,
+  MAX_MEMO_VALUE,
   MINUTE,
   memoKeys,
   notableCaller,
@@ -102,6 +103,7 @@ const enumKeys = memoKeys((who) => ({
 const apiMembers = new Map<string, Map<string, string>>();
 let apiMemberCount = 0;
 function apiMember(source: string, name: string): string {
+  if (source.length + name.length > MAX_MEMO_VALUE) return `${source}:${name}`;
   const known = apiMembers.get(source)?.get(name);
   if (known !== undefined) return known;
   if (apiMemberCount >= 4096) {

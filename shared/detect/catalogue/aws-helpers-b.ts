@@ -427,9 +427,15 @@ export const timeOf = (ev: NormalisedEvent): number => ev.ocsf.time;
  * concatenating, flattening and hashing new ones on each call. Bounded: the values come from the
  * stream, so the memo is dropped whole when it reaches `max` entries.
  */
+/** Longest record value a memo keeps (ARNs and ids are far shorter). */
+export const MAX_MEMO_VALUE = 512;
+
 export function memoKeys<T>(build: (value: string) => T, max = 4096): (value: string) => T {
   const memo = new Map<string, T>();
   return (value) => {
+    // Values come from records: a long one is built afresh rather than kept, so the memo's size is
+    // bounded in bytes as well as in entries.
+    if (value.length > MAX_MEMO_VALUE) return build(value);
     let keys = memo.get(value);
     if (keys === undefined) {
       if (memo.size >= max) memo.clear();

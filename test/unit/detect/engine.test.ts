@@ -70,6 +70,17 @@ describe('detection engine: choosing the detections an event meets', () => {
     expect(asked).toBe(2);
   });
 
+  it('keeps no list for a huge key: it is answered afresh, and correctly, each time', () => {
+    let asked = 0;
+    const counted = always('t.counted', { acceptsKey: (key) => ++asked > 0 && key.startsWith('Describe') });
+    const engine = buildEngine([counted]);
+    const context = freshContext();
+    const huge = `Describe${'X'.repeat(100_000)}`;
+    for (let i = 0; i < 3; i++) expect(engine.run(cloudTrail(huge), context)).toHaveLength(1);
+    expect(engine.run(cloudTrail(`Other${'X'.repeat(100_000)}`), context)).toHaveLength(0);
+    expect(asked).toBe(4);
+  });
+
   it('keeps a keyed detection away from an event without a key', () => {
     // A record normalisation let through without an event name (the raw record is what the engine keys on).
     const ev = cloudTrail('DescribeInstances');
